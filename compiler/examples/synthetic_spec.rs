@@ -1,0 +1,29 @@
+//! Prints a valid synthetic spec of N items (default 10,000), for measuring `telemetry-spec`:
+//! `cargo run --release -p telemetry-spec --example synthetic_spec -- 10000 > /tmp/spec.toml`.
+
+#[path = "../benches/support/synthetic.rs"]
+mod synthetic;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let n = match std::env::args().nth(1).map(|a| a.parse::<usize>()) {
+        None => 10_000,
+        Some(Ok(n)) => n,
+        Some(Err(err)) => {
+            eprintln!("synthetic_spec: error: N must be a number of items: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    match std::io::stdout()
+        .lock()
+        .write_all(synthetic::spec(n).as_bytes())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("synthetic_spec: error: cannot write: {err}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The `telemetry-spec` command line, as a function of arguments and streams so that tests can
+//! run it in-process. Exit codes: 0 success, 1 the spec has errors (or is stale), 2 usage or I/O.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::{Checked, LoadError, codegen, example};
+
+const DEFAULT_SPEC: &str = "spec/telemetry.toml";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "telemetry-spec",
+    version,
+    about = "Compile Optimize's telemetry spec: check it, print the example payload, generate code and docs",
+    after_help = "SPEC defaults to spec/telemetry.toml; `-` reads standard input.\nExit codes: 0 ok, 1 spec errors, 2 usage or I/O errors."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate the spec and report every problem at once
+    Check {
+        #[arg(default_value = DEFAULT_SPEC)]
+        spec: PathBuf,
+        /// Treat warnings (lints) as errors
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Print the example payload (pretty JSON) built from the items' example values
+    Example {
+        #[arg(default_value = DEFAULT_SPEC)]
+        spec: PathBuf,
+    },
+    /// Print the Rust code that build.rs generates from the spec
+    Rust {
+        #[arg(default_value = DEFAULT_SPEC)]
+        spec: PathBuf,
+    },
+    /// Explain a diagnostic code, such as E0008 or short-description
+    Explain { code: String },
+}
+
+/// Streams the command reads and writes.
+pub struct Io<'a> {
+    pub stdin: &'a mut dyn Read,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+}
+
+/// Runs the command line `args` (including the program name) and returns the exit code.
+pub fn run<I, T>(args: I, io: &mut Io<'_>) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let text = err.render().to_string();
+            let _ = if code == 0 {
+                io.stdout.write_all(text.as_bytes())
+            } else {
+                io.stderr.write_all(text.as_bytes())
+            };
+            return code;
+        }
+    };
+    match execute(cli.command, io) {
+        Ok(code) => code,
+        Err(err) => {
+            let _ = writeln!(io.stderr, "telemetry-spec: error: {err}");
+            2
+        }
+    }
+}
+
+/// Failures that are not about the spec's content.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("cannot read standard input: {0}")]
+    Stdin(std::io::Error),
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+fn load(spec: &Path, stdin: &mut dyn Read) -> Result<Checked, CliError> {
+    if spec.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        stdin.read_to_end(&mut bytes).map_err(CliError::Stdin)?;
+        return Ok(crate::check("<stdin>", &bytes));
+    }
+    Ok(crate::load(spec)?)
+}
+
+/// Checks the spec; on errors prints them and returns `None` (exit 1).
+fn valid(spec: &Path, io: &mut Io<'_>) -> Result<Option<crate::ValidSpec>, CliError> {
+    let checked = load(spec, io.stdin)?;
+    if checked.has_errors() {
+        io.stderr.write_all(checked.render().as_bytes())?;
+        return Ok(None);
+    }
+    Ok(checked.spec)
+}
+
+fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
+    match command {
+        Command::Check {
+            spec,
+            deny_warnings,
+        } => {
+            let checked = load(&spec, io.stdin)?;
+            io.stderr.write_all(checked.render().as_bytes())?;
+            let failed = checked.has_errors() || (deny_warnings && !checked.diagnostics.is_empty());
+            if failed {
+                return Ok(1);
+            }
+            if let Some(spec) = &checked.spec {
+                writeln!(
+                    io.stderr,
+                    "{}: ok, {} items in {} categories from {} sources (spec version {})",
+                    checked.file.name(),
+                    spec.items.len(),
+                    spec.categories.len(),
+                    spec.sources.len(),
+                    spec.product.spec_version
+                )?;
+            }
+            Ok(0)
+        }
+        Command::Example { spec } => match valid(&spec, io)? {
+            Some(spec) => {
+                io.stdout
+                    .write_all(example::example_json(&spec).as_bytes())?;
+                Ok(0)
+            }
+            None => Ok(1),
+        },
+        Command::Rust { spec: path } => match valid(&path, io)? {
+            Some(spec) => {
+                let origin = if path.as_os_str() == "-" {
+                    "<stdin>".to_owned()
+                } else {
+                    path.display().to_string()
+                };
+                io.stdout
+                    .write_all(codegen::rust_with_origin(&spec, &origin).as_bytes())?;
+                Ok(0)
+            }
+            None => Ok(1),
+        },
+        Command::Explain { code } => {
+            let found = crate::Code::ALL
+                .iter()
+                .find(|c| c.as_str().eq_ignore_ascii_case(&code) || c.name() == code);
+            match found {
+                Some(c) => {
+                    writeln!(
+                        io.stdout,
+                        "{} ({}, {}): {}",
+                        c.as_str(),
+                        c.name(),
+                        c.severity().as_str(),
+                        c.summary()
+                    )?;
+                    if c.is_lint() {
+                        writeln!(
+                            io.stdout,
+                            "Allow it for one item with `allow = [\"{}\"]`.",
+                            c.name()
+                        )?;
+                    }
+                    Ok(0)
+                }
+                None => {
+                    writeln!(
+                        io.stderr,
+                        "telemetry-spec: error: unknown diagnostic code `{code}`"
+                    )?;
+                    Ok(2)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,555 @@
+//! Parsing: spec bytes to a spanned [`Spec`], reporting syntax errors, unknown keys, missing
+//! keys and values of the wrong TOML kind. Nothing here knows what the values mean; that is
+//! [`crate::validate`]'s job.
+
+use toml::Spanned as TSpanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::model::{
+    RawCategory, RawExample, RawItem, RawProduct, RawSource, SString, Spanned, Spec,
+};
+use crate::source::Span;
+
+const TOP_KEYS: &[&str] = &["product", "category", "source", "item"];
+const PRODUCT_KEYS: &[&str] = &["name", "spec-version"];
+const CATEGORY_KEYS: &[&str] = &["id", "title", "summary"];
+const SOURCE_KEYS: &[&str] = &["id", "description"];
+const ITEM_KEYS: &[&str] = &[
+    "id",
+    "category",
+    "label",
+    "description",
+    "purpose",
+    "path",
+    "type",
+    "keys",
+    "example",
+    "source",
+    "sensitivity",
+    "since",
+    "allow",
+];
+
+/// Decodes spec bytes. On invalid UTF-8 reports the first bad byte and returns the valid
+/// prefix (so positions can still be shown) and `false`: there is nothing to parse.
+pub fn decode(bytes: &[u8], diags: &mut Vec<Diagnostic>) -> (String, bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), true),
+        Err(err) => {
+            let at = err.valid_up_to();
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidUtf8,
+                    at..at + err.error_len().unwrap_or(1),
+                    format!(
+                        "the spec is not UTF-8 text (invalid byte 0x{:02x})",
+                        bytes.get(at).copied().unwrap_or(0)
+                    ),
+                )
+                .with_help("save the file as UTF-8; a binary file is not a spec"),
+            );
+            (String::from_utf8_lossy(&bytes[..at]).into_owned(), false)
+        }
+    }
+}
+
+/// Parses spec text into a [`Spec`] borrowing from it, or reports why it is not TOML.
+pub fn parse<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>> {
+    parse_text(text, diags)
+}
+
+/// Headers at which the document is cut into independently parsed chunks.
+const CHUNK_HEADERS: &[&str] = &["item", "category", "source"];
+
+fn parse_text<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>> {
+    // The TOML parser buffers every token and event of its input, several times the size of
+    // the text. Parsing the spec one `[[item]]`/`[[category]]`/`[[source]]` block at a time keeps
+    // that buffer to one block, so memory grows with the spec, not with the parser's tokens,
+    // and blocks can be parsed on several cores.
+    // The cut is sound: a block can only parse on its own if it ends at a statement boundary,
+    // where a line starting with `[[item]]` is that header; a cut inside a multi-line string or
+    // array leaves the block unterminated, and the whole document is then parsed at once.
+    let starts = chunk_starts(text);
+    let ranges: Vec<Span> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, &start)| start..starts.get(i + 1).copied().unwrap_or(text.len()))
+        .collect();
+    let threads = if text.len() < PARALLEL_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    };
+    let per_thread = ranges.len().div_ceil(threads).max(1);
+    let parts: Vec<Option<Partial<'t>>> = if threads == 1 {
+        vec![parse_chunks(text, &ranges)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = ranges
+                .chunks(per_thread)
+                .map(|group| scope.spawn(move || parse_chunks(text, group)))
+                .collect();
+            // A panicking parser thread counts as a failed cut: the whole document is retried.
+            handles
+                .into_iter()
+                .map(|h| h.join().ok().flatten())
+                .collect()
+        })
+    };
+    let mut merged = Partial::default();
+    for part in parts {
+        match part {
+            Some(part) => merged.append(part),
+            None => return parse_whole(text, diags),
+        }
+    }
+    Some(merged.finish(text.len(), diags))
+}
+
+/// Below this size a spec is parsed on one thread: spawning costs more than it saves.
+const PARALLEL_BYTES: usize = 256 * 1024;
+
+/// Parses consecutive chunks; `None` if one of them is not valid TOML on its own.
+fn parse_chunks<'t>(text: &'t str, ranges: &[Span]) -> Option<Partial<'t>> {
+    let mut part = Partial::default();
+    for range in ranges {
+        let doc = DeTable::parse(&text[range.clone()]).ok()?;
+        part.read(doc.get_ref(), range.start);
+    }
+    Some(part)
+}
+
+/// Parses the document in one piece: for exact syntax errors, or when a cut was not a header.
+fn parse_whole<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>> {
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        for err in errors {
+            let span = err.span().unwrap_or(0..0);
+            diags.push(Diagnostic::new(
+                Code::TomlSyntax,
+                span,
+                format!("invalid TOML: {}", first_line(err.message())),
+            ));
+        }
+        // A recovered document would only add confusing follow-up errors.
+        return None;
+    }
+    let mut part = Partial::default();
+    part.read(doc.get_ref(), 0);
+    Some(part.finish(text.len(), diags))
+}
+
+/// What some chunks of the document hold, to be appended in document order.
+#[derive(Default)]
+struct Partial<'t> {
+    products: Vec<RawProduct<'t>>,
+    categories: Vec<RawCategory<'t>>,
+    sources: Vec<RawSource<'t>>,
+    items: Vec<RawItem<'t>>,
+    diags: Vec<Diagnostic>,
+    wrong: Vec<(usize, String)>,
+}
+
+impl<'t> Partial<'t> {
+    fn append(&mut self, mut other: Partial<'t>) {
+        self.products.append(&mut other.products);
+        self.categories.append(&mut other.categories);
+        self.sources.append(&mut other.sources);
+        self.items.append(&mut other.items);
+        self.diags.append(&mut other.diags);
+        self.wrong.append(&mut other.wrong);
+    }
+
+    fn finish(self, len: usize, diags: &mut Vec<Diagnostic>) -> Spec<'t> {
+        let mut products = self.products.into_iter();
+        let product = products.next();
+        // Within one chunk TOML itself refuses a second `[product]`; across chunks we must.
+        for extra in products {
+            diags.push(
+                Diagnostic::new(
+                    Code::TomlSyntax,
+                    extra.span,
+                    "invalid TOML: duplicate table `[product]`",
+                )
+                .with_help("a spec has exactly one `[product]` table"),
+            );
+        }
+        diags.extend(self.diags);
+        Spec {
+            product,
+            categories: self.categories,
+            sources: self.sources,
+            items: self.items,
+            span: 0..len,
+            wrong_kind: self.wrong.into_iter().collect(),
+        }
+    }
+
+    /// Reads the top-level tables of one chunk starting at byte `base` of the document.
+    fn read(&mut self, doc: &DeTable<'t>, base: usize) {
+        let (diags, wrong) = (&mut self.diags, &mut self.wrong);
+        let mut top = Reader::new(doc, base..base, base, TOP_KEYS, "the spec", diags, wrong);
+        if let Some((table, span)) = top.table("product") {
+            let mut r = Reader::new(
+                table,
+                span.clone(),
+                base,
+                PRODUCT_KEYS,
+                "[product]",
+                top.diags,
+                top.wrong,
+            );
+            self.products.push(RawProduct {
+                name: r.string("name"),
+                spec_version: r.string("spec-version"),
+                span,
+            });
+            r.finish();
+        }
+        for (table, span) in top.array_of_tables("category") {
+            let mut r = Reader::new(
+                table,
+                span.clone(),
+                base,
+                CATEGORY_KEYS,
+                "[[category]]",
+                top.diags,
+                top.wrong,
+            );
+            self.categories.push(RawCategory {
+                id: r.string("id"),
+                title: r.string("title"),
+                summary: r.string("summary"),
+                span,
+            });
+            r.finish();
+        }
+        for (table, span) in top.array_of_tables("source") {
+            let mut r = Reader::new(
+                table,
+                span.clone(),
+                base,
+                SOURCE_KEYS,
+                "[[source]]",
+                top.diags,
+                top.wrong,
+            );
+            self.sources.push(RawSource {
+                id: r.string("id"),
+                description: r.string("description"),
+                span,
+            });
+            r.finish();
+        }
+        for (table, span) in top.array_of_tables("item") {
+            let mut r = Reader::new(
+                table,
+                span.clone(),
+                base,
+                ITEM_KEYS,
+                "[[item]]",
+                top.diags,
+                top.wrong,
+            );
+            self.items.push(RawItem {
+                id: r.string("id"),
+                category: r.string("category"),
+                label: r.string("label"),
+                description: r.string("description"),
+                purpose: r.string("purpose"),
+                path: r.string("path"),
+                value_type: r.string("type"),
+                keys: r.string_list("keys"),
+                example: r.example("example"),
+                source: r.string("source"),
+                sensitivity: r.string("sensitivity"),
+                since: r.string("since"),
+                allow: r.string_list("allow"),
+                span,
+            });
+            r.finish();
+        }
+        top.finish();
+    }
+}
+
+/// Byte offsets where a chunk starts: 0, and every line that is exactly a top-level
+/// `[[item]]`, `[[category]]` or `[[source]]` header (spaces and a comment allowed).
+fn chunk_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > 0 && is_chunk_header(line) {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts
+}
+
+fn is_chunk_header(line: &str) -> bool {
+    let Some(rest) = line.trim_start_matches([' ', '\t']).strip_prefix("[[") else {
+        return false;
+    };
+    let Some((name, after)) = rest.split_once("]]") else {
+        return false;
+    };
+    let after = after.trim_start_matches([' ', '\t']);
+    CHUNK_HEADERS.contains(&name.trim_matches([' ', '\t']))
+        && (after.is_empty() || after.starts_with(['#', '\r', '\n']))
+}
+
+fn first_line(message: &str) -> &str {
+    message.lines().next().unwrap_or(message).trim_end()
+}
+
+/// Reads the keys of one table, remembering which were read so the rest can be reported.
+struct Reader<'a, 'i> {
+    table: &'a DeTable<'i>,
+    allowed: &'static [&'static str],
+    what: &'static str,
+    diags: &'a mut Vec<Diagnostic>,
+    /// (table start, key) of keys present with a value of the wrong kind, so that validation
+    /// does not also report them as missing.
+    wrong: &'a mut Vec<(usize, String)>,
+    span: Span,
+    /// Where the parsed chunk starts in the document; added to every span.
+    base: usize,
+}
+
+impl<'a, 'i> Reader<'a, 'i> {
+    fn new(
+        table: &'a DeTable<'i>,
+        span: Span,
+        base: usize,
+        allowed: &'static [&'static str],
+        what: &'static str,
+        diags: &'a mut Vec<Diagnostic>,
+        wrong: &'a mut Vec<(usize, String)>,
+    ) -> Self {
+        Self {
+            table,
+            allowed,
+            what,
+            diags,
+            wrong,
+            span,
+            base,
+        }
+    }
+
+    /// A span of the chunk, as a span of the document.
+    fn at<T>(&self, value: &TSpanned<T>) -> Span {
+        let span = value.span();
+        span.start + self.base..span.end + self.base
+    }
+
+    fn get(
+        &self,
+        key: &str,
+    ) -> Option<(
+        &'a TSpanned<toml::de::DeString<'i>>,
+        &'a TSpanned<DeValue<'i>>,
+    )> {
+        self.table.get_key_value(key)
+    }
+
+    fn wrong_kind(&mut self, key: &str, value: &TSpanned<DeValue<'_>>, expected: &str) {
+        self.wrong.push((self.span.start, key.to_owned()));
+        let found = value.get_ref().type_str();
+        let mut d = Diagnostic::new(
+            Code::WrongValueType,
+            self.at(value),
+            format!(
+                "`{key}` in {} must be {expected}, found {}",
+                self.what,
+                article(found)
+            ),
+        );
+        if matches!(value.get_ref(), DeValue::Datetime(_)) && expected.contains("string") {
+            d = d.with_help("TOML reads unquoted dates as datetimes: put the value in quotes");
+        } else if matches!(value.get_ref(), DeValue::Boolean(_)) && expected.contains("string") {
+            d = d.with_help("flags are sent as text: write \"true\" or \"false\" in quotes");
+        }
+        self.diags.push(d);
+    }
+
+    fn string(&mut self, key: &str) -> Option<SString<'i>> {
+        let (_, value) = self.get(key)?;
+        match value.get_ref() {
+            DeValue::String(s) => Some(Spanned::new(s.clone(), self.at(value))),
+            _ => {
+                self.wrong_kind(key, value, "a string");
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, key: &str) -> Option<Spanned<Vec<SString<'i>>>> {
+        let (_, value) = self.get(key)?;
+        let DeValue::Array(array) = value.get_ref() else {
+            self.wrong_kind(key, value, "an array of strings");
+            return None;
+        };
+        let mut out = Vec::with_capacity(array.len());
+        for element in array.iter() {
+            match element.get_ref() {
+                DeValue::String(s) => out.push(Spanned::new(s.clone(), self.at(element))),
+                _ => self.wrong_kind(key, element, "an array of strings"),
+            }
+        }
+        Some(Spanned::new(out, self.at(value)))
+    }
+
+    fn example(&mut self, key: &str) -> Option<Spanned<RawExample<'i>>> {
+        const EXPECTED: &str = "a string, an array of strings or a table of strings";
+        let (_, value) = self.get(key)?;
+        let example = match value.get_ref() {
+            DeValue::String(s) => RawExample::Scalar(s.clone()),
+            DeValue::Array(array) => {
+                let mut out = Vec::with_capacity(array.len());
+                for element in array.iter() {
+                    match element.get_ref() {
+                        DeValue::String(s) => out.push(Spanned::new(s.clone(), self.at(element))),
+                        _ => self.wrong_kind(key, element, EXPECTED),
+                    }
+                }
+                RawExample::List(out)
+            }
+            DeValue::Table(table) => {
+                let mut out = Vec::with_capacity(table.len());
+                for (k, v) in table.iter() {
+                    match v.get_ref() {
+                        DeValue::String(s) => out.push((
+                            Spanned::new(k.get_ref().clone(), self.at(k)),
+                            Spanned::new(s.clone(), self.at(v)),
+                        )),
+                        _ => self.wrong_kind(key, v, EXPECTED),
+                    }
+                }
+                RawExample::Map(out)
+            }
+            _ => {
+                self.wrong_kind(key, value, EXPECTED);
+                return None;
+            }
+        };
+        Some(Spanned::new(example, self.at(value)))
+    }
+
+    fn table(&mut self, key: &str) -> Option<(&'a DeTable<'i>, Span)> {
+        let (_, value) = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Table(t) => Some((t, self.at(value))),
+            _ => {
+                self.wrong_kind(key, value, &format!("a table `[{key}]`"));
+                None
+            }
+        }
+    }
+
+    fn array_of_tables(&mut self, key: &str) -> Vec<(&'a DeTable<'i>, Span)> {
+        let Some((_, value)) = self.get(key) else {
+            return Vec::new();
+        };
+        let expected = format!("an array of tables `[[{key}]]`");
+        let DeValue::Array(array) = value.get_ref() else {
+            self.wrong_kind(key, value, &expected);
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(array.len());
+        for element in array.iter() {
+            match element.get_ref() {
+                DeValue::Table(t) => out.push((t, self.at(element))),
+                _ => self.wrong_kind(key, element, &expected),
+            }
+        }
+        out
+    }
+
+    /// Reports every key this table has that is not allowed.
+    fn finish(self) {
+        for (key, _) in self.table.iter() {
+            let name = key.get_ref();
+            if self.allowed.contains(&name.as_ref()) {
+                continue;
+            }
+            let mut d = Diagnostic::new(
+                Code::UnknownKey,
+                self.at(key),
+                format!("unknown key `{}` in {}", shorten(name), self.what),
+            );
+            d = match did_you_mean(name, self.allowed.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(format!("allowed keys: {}", self.allowed.join(", "))),
+            };
+            self.diags.push(d);
+        }
+    }
+}
+
+fn article(kind: &str) -> String {
+    match kind.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {kind}"),
+        _ => format!("a {kind}"),
+    }
+}
+
+pub(crate) fn shorten(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> (Option<Spec<'_>>, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let spec = parse(text, &mut diags);
+        (spec, diags)
+    }
+
+    #[test]
+    fn cuts_only_at_top_level_block_headers() {
+        let text = "[product]\n[[item]]\nid = \"a\"\n  [[ source ]] # c\n[[item.sub]]\n[[items]]\n";
+        assert_eq!(chunk_starts(text), vec![0, 10, 28]);
+    }
+
+    #[test]
+    fn a_header_line_inside_a_multiline_string_is_not_a_cut() {
+        let text = "[[item]]\nid = \"a\"\ndescription = \"\"\"\n[[item]]\nid = \"b\"\n\"\"\"\n";
+        let (spec, diags) = parsed(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let spec = spec.unwrap_or_else(|| panic!("parses"));
+        assert_eq!(spec.items.len(), 1);
+        let description = spec.items[0].description.as_ref().map(|d| &*d.value);
+        assert_eq!(description, Some("[[item]]\nid = \"b\"\n"));
+    }
+
+    #[test]
+    fn spans_of_later_chunks_are_document_offsets() {
+        let text = "[[item]]\nid = \"a\"\n\n[[item]]\nid = \"b\"\n";
+        let (spec, _) = parsed(text);
+        let spec = spec.unwrap_or_else(|| panic!("parses"));
+        let second = spec.items[1].id.clone().unwrap_or_else(|| panic!("has id"));
+        assert_eq!(&text[second.span], "\"b\"");
+    }
+
+    #[test]
+    fn a_second_product_table_in_another_chunk_is_refused() {
+        let text = "[product]\nname = \"a\"\n[[item]]\nid = \"x\"\n[product]\nname = \"b\"\n";
+        let (_, diags) = parsed(text);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.code == Code::TomlSyntax && d.message.contains("duplicate table")),
+            "{diags:?}"
+        );
+    }
+}

@@ -1,0 +1,1041 @@
+//! Validation: a parsed [`Spec`] becomes a [`ValidSpec`], or every problem is reported.
+//!
+//! Each rule runs on every item even after others failed, so one run of `telemetry-spec check`
+//! lists everything to fix. All cross-item rules use hash maps: cost grows linearly with the
+//! number of items.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use crate::fastmap::FastMap;
+
+use crate::diagnostic::{Code, Diagnostic, Severity, did_you_mean};
+use crate::model::{
+    Category, Item, ItemSpans, Product, RawExample, RawItem, SString, Sensitivity, Source, Spanned,
+    Spec, ValidSpec,
+};
+use crate::naming;
+use crate::parse::shorten;
+use crate::source::{SourceFile, Span};
+use crate::types::{Example, ValueType};
+
+/// Validates `spec`; returns `None` if `diags` holds any error, including the parser's.
+pub fn validate(file: &SourceFile, spec: &Spec, diags: &mut Vec<Diagnostic>) -> Option<ValidSpec> {
+    let mut v = Validator {
+        file,
+        wrong_kind: &spec.wrong_kind,
+        diags,
+    };
+    let product = v.product(spec);
+    let categories = v.categories(spec);
+    let sources = v.sources(spec);
+    let items = v.items(spec, &categories, &sources);
+    if errors(v.diags) > 0 {
+        return None;
+    }
+    Some(ValidSpec {
+        product: product?,
+        categories,
+        sources,
+        items,
+    })
+}
+
+fn errors(diags: &[Diagnostic]) -> usize {
+    diags
+        .iter()
+        .filter(|d| d.severity() == Severity::Error)
+        .count()
+}
+
+struct Validator<'a> {
+    file: &'a SourceFile,
+    wrong_kind: &'a HashSet<(usize, String)>,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn required<'s, 't>(
+        &mut self,
+        value: &'s Option<SString<'t>>,
+        key: &str,
+        what: &dyn fmt::Display,
+        at: &Span,
+    ) -> Option<&'s SString<'t>> {
+        // A key with a value of the wrong kind was already reported by the parser.
+        if value.is_none() && !self.wrong_kind.contains(&(at.start, key.to_owned())) {
+            self.push(Diagnostic::new(
+                Code::MissingKey,
+                at.clone(),
+                format!("{what} is missing the required key `{key}`"),
+            ));
+        }
+        value.as_ref()
+    }
+
+    /// A required text that a reviewer reads: present and not blank.
+    fn text<'s, 't>(
+        &mut self,
+        value: &'s Option<SString<'t>>,
+        key: &str,
+        what: &dyn fmt::Display,
+        at: &Span,
+    ) -> Option<&'s SString<'t>> {
+        let value = self.required(value, key, what, at)?;
+        if value.value.trim().is_empty() {
+            self.push(Diagnostic::new(
+                Code::EmptyText,
+                value.span.clone(),
+                format!("`{key}` of {what} is empty"),
+            ));
+            return None;
+        }
+        Some(value)
+    }
+
+    fn version(&mut self, value: &SString, key: &str) -> bool {
+        let ok = crate::types::is_semver(&value.value);
+        if !ok {
+            self.push(
+                Diagnostic::new(
+                    Code::InvalidVersion,
+                    value.span.clone(),
+                    format!(
+                        "`{key}` must be a semantic version, found `{}`",
+                        shorten(&value.value)
+                    ),
+                )
+                .with_help("write MAJOR.MINOR.PATCH, for example 3.2.0"),
+            );
+        }
+        ok
+    }
+
+    fn identifier(&mut self, value: &SString, what: &str) -> bool {
+        match naming::identifier_problem(&value.value) {
+            None => true,
+            Some(problem) => {
+                let mut d = Diagnostic::new(
+                    Code::InvalidIdentifier,
+                    value.span.clone(),
+                    format!(
+                        "{what} `{}` is not a valid Rust identifier: {problem}",
+                        shorten(&value.value)
+                    ),
+                );
+                let snake = naming::snake_case(
+                    &value
+                        .value
+                        .replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+                );
+                if naming::identifier_problem(&snake).is_none() {
+                    d = d.with_help(format!("try `{snake}`"));
+                } else if naming::is_keyword(&value.value) {
+                    d = d.with_help(format!(
+                        "try a more specific name, such as `{}_kind`",
+                        value.value
+                    ));
+                }
+                self.push(d);
+                false
+            }
+        }
+    }
+
+    /// Reports a second definition of a unique name, pointing back at the first.
+    fn unique<'s>(
+        &mut self,
+        seen: &mut FastMap<&'s str, Span>,
+        value: &'s SString<'_>,
+        what: &str,
+        code: Code,
+    ) -> bool {
+        if let Some(first) = seen.get(&*value.value) {
+            let line = self.file.position(first.start).line;
+            self.push(
+                Diagnostic::new(
+                    code,
+                    value.span.clone(),
+                    format!("duplicate {what} `{}`", shorten(&value.value)),
+                )
+                .with_help(format!("first defined on line {line}")),
+            );
+            false
+        } else {
+            seen.insert(&*value.value, value.span.clone());
+            true
+        }
+    }
+
+    fn product(&mut self, spec: &Spec) -> Option<Product> {
+        let Some(p) = &spec.product else {
+            self.push(
+                Diagnostic::new(Code::MissingKey, 0..0, "the spec has no `[product]` table")
+                    .with_help("add `[product]` with `name` and `spec-version`"),
+            );
+            return None;
+        };
+        let name = self.text(&p.name, "name", &"[product]", &p.span);
+        let version = self.required(&p.spec_version, "spec-version", &"[product]", &p.span);
+        let version_ok = version.is_some_and(|v| self.version(v, "spec-version"));
+        match (name, version) {
+            (Some(name), Some(version)) if version_ok => Some(Product {
+                name: name.value.to_string(),
+                spec_version: version.value.to_string(),
+                spec_version_span: version.span.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    fn categories(&mut self, spec: &Spec) -> Vec<Category> {
+        let mut seen = FastMap::default();
+        let mut out = Vec::new();
+        if spec.categories.is_empty() {
+            self.push(
+                Diagnostic::new(
+                    Code::MissingKey,
+                    0..0,
+                    "the spec declares no `[[category]]`",
+                )
+                .with_help(
+                    "every item belongs to a category, which groups it on the disclosure page",
+                ),
+            );
+        }
+        for c in &spec.categories {
+            let id = self.required(&c.id, "id", &"[[category]]", &c.span);
+            let title = self.text(&c.title, "title", &"[[category]]", &c.span);
+            let summary = self.text(&c.summary, "summary", &"[[category]]", &c.span);
+            let Some(id) = id else { continue };
+            let valid = if naming::is_segment(&id.value) {
+                true
+            } else {
+                self.push(Diagnostic::new(
+                    Code::InvalidIdentifier,
+                    id.span.clone(),
+                    format!("category id `{}` must be letters, digits, `-` and `_`, starting with a letter", shorten(&id.value)),
+                ));
+                false
+            };
+            if self.unique(&mut seen, id, "category id", Code::DuplicateId)
+                && valid
+                && let (Some(title), Some(summary)) = (title, summary)
+            {
+                out.push(Category {
+                    id: id.value.to_string(),
+                    title: title.value.to_string(),
+                    summary: summary.value.to_string(),
+                });
+            }
+        }
+        out
+    }
+
+    fn sources(&mut self, spec: &Spec) -> Vec<Source> {
+        let mut seen = FastMap::default();
+        let mut out = Vec::new();
+        for s in &spec.sources {
+            let id = self.required(&s.id, "id", &"[[source]]", &s.span);
+            let description = self.text(&s.description, "description", &"[[source]]", &s.span);
+            let Some(id) = id else { continue };
+            let valid = self.identifier(id, "source id");
+            if self.unique(&mut seen, id, "source id", Code::DuplicateId)
+                && valid
+                && let Some(description) = description
+            {
+                out.push(Source {
+                    id: id.value.to_string(),
+                    description: description.value.to_string(),
+                    span: id.span.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    fn items(&mut self, spec: &Spec, categories: &[Category], sources: &[Source]) -> Vec<Item> {
+        if spec.items.is_empty() {
+            self.push(
+                Diagnostic::new(Code::NoItems, 0..0, "the spec declares no `[[item]]`")
+                    .with_help("a telemetry payload needs at least one item"),
+            );
+            return Vec::new();
+        }
+        let category_ids: HashSet<&str> = categories.iter().map(|c| c.id.as_str()).collect();
+        let declared_categories: Vec<&str> = spec
+            .categories
+            .iter()
+            .filter_map(|c| c.id.as_ref().map(|i| &*i.value))
+            .collect();
+        let declared_sources: Vec<&str> = spec
+            .sources
+            .iter()
+            .filter_map(|s| s.id.as_ref().map(|i| &*i.value))
+            .collect();
+        // Sized up front: growing big maps while many small blocks are being freed makes the
+        // allocator consolidate its free lists again and again, which grows faster than linearly.
+        let n = spec.items.len();
+        let mut ids = FastMap::with_capacity_and_hasher(n, Default::default());
+        let mut source_fields = FastMap::with_capacity_and_hasher(n, Default::default());
+        let mut items = Vec::with_capacity(n);
+        let mut tree = PathTree::with_capacity(n);
+        for (index, raw) in spec.items.iter().enumerate() {
+            let (item, path_ok) = self.item(
+                raw,
+                &category_ids,
+                &declared_categories,
+                &declared_sources,
+                sources,
+                &mut ids,
+                &mut source_fields,
+            );
+            if let (true, Some(path)) = (path_ok, &raw.path) {
+                let is_map = raw
+                    .value_type
+                    .as_ref()
+                    .and_then(|t| ValueType::parse(&t.value))
+                    .is_some_and(|t| matches!(t, ValueType::Map(_)));
+                tree.insert(self, &spec.items, index, path, is_map);
+            }
+            if let Some(item) = item {
+                items.push(item);
+            }
+        }
+        items
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn item<'s>(
+        &mut self,
+        raw: &'s RawItem,
+        category_ids: &HashSet<&str>,
+        declared_categories: &[&str],
+        declared_sources: &[&str],
+        sources: &[Source],
+        ids: &mut FastMap<&'s str, Span>,
+        source_fields: &mut FastMap<&'s str, Span>,
+    ) -> (Option<Item>, bool) {
+        // Formatted only when a diagnostic needs it: most items have none.
+        let what = ItemName(raw.id.as_ref().map(|id| &*id.value));
+        let what = &what as &dyn fmt::Display;
+        let at = &raw.span;
+        let mut ok = true;
+
+        let id = self.required(&raw.id, "id", &what, at);
+        if let Some(id) = id {
+            ok &= self.identifier(id, "item id");
+            ok &= self.unique(ids, id, "item id", Code::DuplicateId);
+        }
+
+        let category = self.required(&raw.category, "category", &what, at);
+        if let Some(c) = category
+            && !category_ids.contains(&*c.value)
+            && !declared_categories.contains(&&*c.value)
+        {
+            ok = false;
+            let mut d = Diagnostic::new(
+                Code::UnknownCategory,
+                c.span.clone(),
+                format!("unknown category `{}`", shorten(&c.value)),
+            );
+            d = match did_you_mean(&c.value, declared_categories.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(format!(
+                    "declared categories: {}",
+                    list(declared_categories)
+                )),
+            };
+            self.push(d);
+        }
+
+        let label = self.text(&raw.label, "label", &what, at);
+        let description = self.text(&raw.description, "description", &what, at);
+        let purpose = match &raw.purpose {
+            Some(p) if p.value.trim().is_empty() => {
+                self.push(Diagnostic::new(
+                    Code::EmptyText,
+                    p.span.clone(),
+                    format!("`purpose` of {what} is empty"),
+                ));
+                ok = false;
+                None
+            }
+            other => other.as_ref(),
+        };
+
+        let path = self
+            .required(&raw.path, "path", &what, at)
+            .and_then(|p| self.path(p));
+
+        let value_type = self
+            .required(&raw.value_type, "type", &what, at)
+            .and_then(|t| {
+                let parsed = ValueType::parse(&t.value);
+                if parsed.is_none() {
+                    let known = ValueType::known_names();
+                    let mut d = Diagnostic::new(
+                        Code::UnknownType,
+                        t.span.clone(),
+                        format!("unknown type `{}`", shorten(&t.value)),
+                    );
+                    d = match did_you_mean(&t.value, known.iter().map(String::as_str)) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(format!("known types: {}", known.join(", "))),
+                    };
+                    self.push(d);
+                }
+                parsed
+            });
+
+        let keys = self.keys(raw, value_type, &what);
+        let example = match (&raw.example, value_type) {
+            (None, _) => {
+                self.required(&None, "example", &what, at);
+                None
+            }
+            (Some(example), Some(t)) => self.example(example, t, keys.as_deref()),
+            (Some(_), None) => None,
+        };
+
+        let source = self
+            .required(&raw.source, "source", &what, at)
+            .and_then(|s| {
+                let Some((source, field)) = s.value.split_once('.') else {
+                    self.push(
+                        Diagnostic::new(
+                            Code::UnknownSource,
+                            s.span.clone(),
+                            format!("source `{}` does not name a field", shorten(&s.value)),
+                        )
+                        .with_help("write `<source>.<field>`, for example `license.customer`"),
+                    );
+                    return None;
+                };
+                let mut fine = true;
+                if !sources.iter().any(|d| d.id == source) && !declared_sources.contains(&source) {
+                    fine = false;
+                    let mut d = Diagnostic::new(
+                        Code::UnknownSource,
+                        s.span.clone(),
+                        format!("unknown source `{}`", shorten(source)),
+                    );
+                    d = match did_you_mean(source, declared_sources.iter().copied()) {
+                        Some(m) => d.with_help(format!("did you mean `{m}`?")),
+                        None if declared_sources.is_empty() => {
+                            d.with_help("declare it with [[source]]")
+                        }
+                        None => {
+                            d.with_help(format!("declared sources: {}", list(declared_sources)))
+                        }
+                    };
+                    self.push(d);
+                }
+                // The field becomes a struct field: point the diagnostic at it, not at the whole string.
+                let field_start = s.span.start + 1 + source.len() + 1;
+                let field_span = Spanned::new(
+                    std::borrow::Cow::Borrowed(field),
+                    field_start.min(s.span.end)
+                        ..s.span
+                            .end
+                            .saturating_sub(1)
+                            .max(field_start.min(s.span.end)),
+                );
+                fine &= self.identifier(&field_span, "source field");
+                if fine {
+                    fine &=
+                        self.unique(source_fields, s, "source field", Code::DuplicateSourceField);
+                }
+                fine.then(|| (source.to_owned(), field.to_owned()))
+            });
+
+        let sensitivity = raw.sensitivity.as_ref().and_then(|s| {
+            let parsed = Sensitivity::parse(&s.value);
+            if parsed.is_none() {
+                let names: Vec<&str> = Sensitivity::ALL.iter().map(|s| s.as_str()).collect();
+                let mut d = Diagnostic::new(
+                    Code::UnknownSensitivity,
+                    s.span.clone(),
+                    format!("unknown sensitivity `{}`", shorten(&s.value)),
+                );
+                d = match did_you_mean(&s.value, names.iter().copied()) {
+                    Some(m) => d.with_help(format!("did you mean `{m}`?")),
+                    None => d.with_help(format!("known sensitivities: {}", names.join(", "))),
+                };
+                self.push(d);
+                ok = false;
+            }
+            parsed
+        });
+
+        let since = self
+            .required(&raw.since, "since", &what, at)
+            .filter(|s| self.version(s, "since"));
+
+        let mut allow = Vec::new();
+        for name in raw.allow.iter().flat_map(|a| &a.value) {
+            match Code::lint(&name.value) {
+                Some(code) => allow.push(code),
+                None => {
+                    ok = false;
+                    let lints: Vec<&str> = Code::ALL
+                        .iter()
+                        .filter(|c| c.is_lint())
+                        .map(|c| c.name())
+                        .collect();
+                    let mut d = Diagnostic::new(
+                        Code::UnknownLint,
+                        name.span.clone(),
+                        format!("unknown lint `{}` in `allow`", shorten(&name.value)),
+                    );
+                    d = match did_you_mean(&name.value, lints.iter().copied()) {
+                        Some(m) => d.with_help(format!("did you mean `{m}`?")),
+                        None => d.with_help(format!("lints: {}", lints.join(", "))),
+                    };
+                    self.push(d);
+                }
+            }
+        }
+
+        let path_ok = path.is_some();
+        let item = match (
+            id,
+            category,
+            label,
+            description,
+            path,
+            value_type,
+            keys,
+            example,
+            source,
+            since,
+        ) {
+            (
+                Some(id),
+                Some(category),
+                Some(label),
+                Some(description),
+                Some(path),
+                Some(value_type),
+                Some(keys),
+                Some(example),
+                Some((source, source_field)),
+                Some(since),
+            ) if ok => Some(Item {
+                id: id.value.to_string(),
+                category: category.value.to_string(),
+                label: label.value.to_string(),
+                description: description.value.to_string(),
+                purpose: purpose.map(|p| p.value.to_string()),
+                path,
+                value_type,
+                keys,
+                example,
+                source,
+                source_field,
+                sensitivity,
+                since: since.value.to_string(),
+                allow,
+                spans: ItemSpans {
+                    item: at.clone(),
+                    id: id.span.clone(),
+                    path: raw.path.as_ref().map_or(at.clone(), |p| p.span.clone()),
+                    label: label.span.clone(),
+                    description: description.span.clone(),
+                },
+            }),
+            _ => None,
+        };
+        (item, path_ok)
+    }
+
+    fn path(&mut self, path: &SString) -> Option<Vec<String>> {
+        let segments: Vec<String> = path.value.split('.').map(str::to_owned).collect();
+        let mut offset = path.span.start + 1;
+        let mut ok = true;
+        for segment in &segments {
+            if !naming::is_segment(segment) {
+                ok = false;
+                let span = offset..offset + segment.len().max(1);
+                let message = if segment.is_empty() {
+                    format!("path `{}` has an empty segment", shorten(&path.value))
+                } else {
+                    format!(
+                        "invalid path segment `{}` in `{}`",
+                        shorten(segment),
+                        shorten(&path.value)
+                    )
+                };
+                self.push(
+                    Diagnostic::new(Code::InvalidPath, span, message).with_help(
+                        "segments are separated by `.`; each is letters and digits, words joined by a single `-` or `_`, starting with a letter",
+                    ),
+                );
+            }
+            offset += segment.len() + 1;
+        }
+        ok.then_some(segments)
+    }
+
+    fn keys(
+        &mut self,
+        raw: &RawItem,
+        value_type: Option<ValueType>,
+        what: &dyn fmt::Display,
+    ) -> Option<Vec<String>> {
+        match (value_type, &raw.keys) {
+            (Some(ValueType::Map(_)), None) => {
+                self.push(
+                    Diagnostic::new(Code::InvalidKeys, raw.value_type.as_ref().map_or(raw.span.clone(), |t| t.span.clone()), format!("{what} is a map but declares no `keys`"))
+                        .with_help("list every key the map may contain: `keys = [\"a\", \"b\"]`; nothing else can be sent"),
+                );
+                None
+            }
+            (Some(ValueType::Map(_)), Some(keys)) => {
+                if keys.value.is_empty() {
+                    self.push(Diagnostic::new(
+                        Code::InvalidKeys,
+                        keys.span.clone(),
+                        format!("{what} declares an empty `keys` list"),
+                    ));
+                    return None;
+                }
+                let mut seen = FastMap::default();
+                let mut fields: HashMap<String, &str> = HashMap::new();
+                let mut ok = true;
+                for key in &keys.value {
+                    if !naming::is_segment(&key.value) {
+                        ok = false;
+                        self.push(Diagnostic::new(Code::InvalidKeys, key.span.clone(), format!("invalid map key `{}`", shorten(&key.value)))
+                            .with_help("keys are letters and digits, words joined by a single `-` or `_`, starting with a letter"));
+                        continue;
+                    }
+                    ok &= self.unique(&mut seen, key, "map key", Code::InvalidKeys);
+                    if !ok {
+                        continue;
+                    }
+                    let field = naming::field_name(&key.value);
+                    if let Some(other) = fields.get(&field) {
+                        ok = false;
+                        self.push(
+                            Diagnostic::new(
+                                Code::NameCollision,
+                                key.span.clone(),
+                                format!("map keys `{other}` and `{}` both become the Rust field `{field}`", shorten(&key.value)),
+                            )
+                            .with_help("rename one of the keys"),
+                        );
+                    } else {
+                        fields.insert(field, &key.value);
+                    }
+                }
+                ok.then(|| keys.value.iter().map(|k| k.value.to_string()).collect())
+            }
+            (Some(_), Some(keys)) => {
+                self.push(Diagnostic::new(
+                    Code::InvalidKeys,
+                    keys.span.clone(),
+                    format!("only map items have `keys`, but {what} is not a map"),
+                ));
+                None
+            }
+            (Some(_), None) => Some(Vec::new()),
+            (None, _) => None,
+        }
+    }
+
+    fn example(
+        &mut self,
+        example: &Spanned<RawExample>,
+        value_type: ValueType,
+        keys: Option<&[String]>,
+    ) -> Option<Example> {
+        let scalar = value_type.scalar();
+        let shape_error = |v: &mut Self, expected: &str| {
+            v.push(Diagnostic::new(
+                Code::InvalidExample,
+                example.span.clone(),
+                format!("the example of a `{value_type}` item must be {expected}"),
+            ));
+            None
+        };
+        match (&example.value, value_type) {
+            (RawExample::Scalar(s), ValueType::Scalar(_)) => match scalar.check(s) {
+                Ok(()) => Some(Example::Scalar(s.to_string())),
+                Err(why) => {
+                    self.push(Diagnostic::new(
+                        Code::InvalidExample,
+                        example.span.clone(),
+                        format!("example does not fit type `{value_type}`: {why}"),
+                    ));
+                    None
+                }
+            },
+            (RawExample::List(values), ValueType::List(_)) => {
+                let mut ok = true;
+                for v in values {
+                    if let Err(why) = scalar.check(&v.value) {
+                        ok = false;
+                        self.push(Diagnostic::new(
+                            Code::InvalidExample,
+                            v.span.clone(),
+                            format!("example element does not fit type `{value_type}`: {why}"),
+                        ));
+                    }
+                }
+                ok.then(|| Example::List(values.iter().map(|v| v.value.to_string()).collect()))
+            }
+            (RawExample::Map(entries), ValueType::Map(_)) => {
+                let keys = keys?;
+                let mut ok = true;
+                let mut by_key: HashMap<&str, &str> = HashMap::new();
+                for (k, v) in entries {
+                    if !keys.iter().any(|key| *key == *k.value) {
+                        ok = false;
+                        let mut d = Diagnostic::new(
+                            Code::InvalidExample,
+                            k.span.clone(),
+                            format!(
+                                "example key `{}` is not one of the declared `keys`",
+                                shorten(&k.value)
+                            ),
+                        );
+                        if let Some(m) = did_you_mean(&k.value, keys.iter().map(String::as_str)) {
+                            d = d.with_help(format!("did you mean `{m}`?"));
+                        }
+                        self.push(d);
+                    }
+                    if let Err(why) = scalar.check(&v.value) {
+                        ok = false;
+                        self.push(Diagnostic::new(
+                            Code::InvalidExample,
+                            v.span.clone(),
+                            format!(
+                                "example value of `{}` does not fit type `{value_type}`: {why}",
+                                shorten(&k.value)
+                            ),
+                        ));
+                    }
+                    by_key.insert(&k.value, &v.value);
+                }
+                let missing: Vec<&str> = keys
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|k| !by_key.contains_key(k))
+                    .collect();
+                if !missing.is_empty() {
+                    ok = false;
+                    self.push(Diagnostic::new(
+                        Code::InvalidExample,
+                        example.span.clone(),
+                        format!(
+                            "example lacks the declared key{} {}",
+                            if missing.len() == 1 { "" } else { "s" },
+                            list(&missing)
+                        ),
+                    ));
+                }
+                ok.then(|| {
+                    Example::Map(
+                        keys.iter()
+                            .map(|k| (k.clone(), by_key[k.as_str()].to_owned()))
+                            .collect(),
+                    )
+                })
+            }
+            (_, ValueType::Scalar(_)) => shape_error(self, "a single string"),
+            (_, ValueType::List(_)) => shape_error(self, "an array of strings"),
+            (_, ValueType::Map(_)) => shape_error(self, "a table of strings, one per declared key"),
+        }
+    }
+}
+
+/// The object tree of all item paths, built while validating, for the cross-item path rules:
+/// duplicate paths, a path inside another item's value, and JSON keys or objects that would
+/// become the same Rust name. Keys borrow the spec's text; each item costs a few hash lookups.
+struct PathTree<'s> {
+    /// (parent node, JSON key) -> node; node 0 is the payload root.
+    children: FastMap<(usize, &'s str), usize>,
+    nodes: Vec<Node>,
+    /// (parent node, Rust field name) -> the JSON key that claimed it.
+    fields: FastMap<(usize, String), &'s str>,
+    /// Rust struct name -> the node that claimed it.
+    structs: FastMap<String, usize>,
+    /// The segments of the path being inserted, reused from item to item.
+    segments: Vec<&'s str>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Node {
+    /// The item whose value sits here.
+    leaf: Option<usize>,
+    /// The first item whose path passes through here.
+    via: Option<usize>,
+    is_struct: bool,
+}
+
+impl<'s> PathTree<'s> {
+    fn with_capacity(items: usize) -> Self {
+        let mut structs = FastMap::default();
+        structs.insert("Payload".to_owned(), 0);
+        Self {
+            children: FastMap::with_capacity_and_hasher(items * 2, Default::default()),
+            nodes: Vec::with_capacity(items * 2),
+            fields: FastMap::with_capacity_and_hasher(items * 2, Default::default()),
+            structs,
+            segments: Vec::new(),
+        }
+    }
+
+    fn insert(
+        &mut self,
+        v: &mut Validator<'_>,
+        raw: &'s [RawItem<'_>],
+        index: usize,
+        path: &'s SString<'_>,
+        is_map: bool,
+    ) {
+        if self.nodes.is_empty() {
+            self.nodes.push(Node {
+                is_struct: true,
+                ..Node::default()
+            });
+        }
+        let mut segments = std::mem::take(&mut self.segments);
+        segments.clear();
+        segments.extend(path.value.split('.'));
+        self.insert_segments(v, raw, index, path, is_map, &segments);
+        self.segments = segments;
+    }
+
+    fn insert_segments(
+        &mut self,
+        v: &mut Validator<'_>,
+        raw: &'s [RawItem<'_>],
+        index: usize,
+        path: &'s SString<'_>,
+        is_map: bool,
+        segments: &[&'s str],
+    ) {
+        let mut node = 0;
+        for (depth, &segment) in segments.iter().enumerate() {
+            let last = depth + 1 == segments.len();
+            if let Some(owner) = self.nodes[node].leaf {
+                let line = v.file.position(raw[owner].span.start).line;
+                let inside = segments[..depth].join(".");
+                v.push(
+                    Diagnostic::new(
+                        Code::PathPrefix,
+                        path.span.clone(),
+                        format!("path `{}` lies inside `{}`, which is another item's value", shorten(&path.value), shorten(&inside)),
+                    )
+                    .with_help(format!("the item on line {line} is sent under `{}`; a JSON key cannot be both a value and an object", shorten(&inside))),
+                );
+                return;
+            }
+            if !self.make_struct(v, node, &segments[..depth], path) {
+                return;
+            }
+            node = match self.children.get(&(node, segment)) {
+                Some(&child) => child,
+                None => {
+                    let field = naming::field_name(segment);
+                    if let Some(&other) = self.fields.get(&(node, field.clone())) {
+                        let parent = segments[..depth].join(".");
+                        v.push(
+                            Diagnostic::new(
+                                Code::NameCollision,
+                                path.span.clone(),
+                                format!(
+                                    "keys `{}` and `{}` under `{}` both become the Rust field `{field}`",
+                                    shorten(other),
+                                    shorten(segment),
+                                    if parent.is_empty() { "the payload root" } else { &parent }
+                                ),
+                            )
+                            .with_help("rename one of the keys"),
+                        );
+                        return;
+                    }
+                    self.fields.insert((node, field), segment);
+                    let child = self.nodes.len();
+                    self.nodes.push(Node::default());
+                    self.children.insert((node, segment), child);
+                    child
+                }
+            };
+            if last {
+                let here = self.nodes[node];
+                if let Some(first) = here.leaf {
+                    let line = v.file.position(raw[first].span.start).line;
+                    v.push(
+                        Diagnostic::new(
+                            Code::DuplicatePath,
+                            path.span.clone(),
+                            format!("duplicate path `{}`", shorten(&path.value)),
+                        )
+                        .with_help(format!(
+                            "the item on line {line} is already sent under this path"
+                        )),
+                    );
+                    return;
+                }
+                if let Some(inner) = here.via {
+                    let line = v.file.position(raw[index].span.start).line;
+                    let inner_path = raw[inner]
+                        .path
+                        .as_ref()
+                        .map_or(String::new(), |p| p.value.to_string());
+                    let inner_span = raw[inner]
+                        .path
+                        .as_ref()
+                        .map_or(raw[inner].span.clone(), |p| p.span.clone());
+                    v.push(
+                        Diagnostic::new(
+                            Code::PathPrefix,
+                            inner_span,
+                            format!("path `{}` lies inside `{}`, which is another item's value", shorten(&inner_path), shorten(&path.value)),
+                        )
+                        .with_help(format!("the item on line {line} is sent under `{}`; a JSON key cannot be both a value and an object", shorten(&path.value))),
+                    );
+                    return;
+                }
+                self.nodes[node].leaf = Some(index);
+                if is_map {
+                    self.make_struct(v, node, segments, path);
+                }
+            } else if self.nodes[node].via.is_none() {
+                self.nodes[node].via = Some(index);
+            }
+        }
+    }
+
+    /// Claims the Rust struct name of the object at `node`; false (and a diagnostic) if another
+    /// object already has it.
+    fn make_struct(
+        &mut self,
+        v: &mut Validator<'_>,
+        node: usize,
+        segments: &[&str],
+        path: &SString,
+    ) -> bool {
+        if self.nodes[node].is_struct {
+            return true;
+        }
+        self.nodes[node].is_struct = true;
+        let name = naming::struct_name(segments);
+        if self.structs.contains_key(&name) {
+            v.push(
+                Diagnostic::new(
+                    Code::NameCollision,
+                    path.span.clone(),
+                    format!("the object `{}` becomes the Rust struct `{name}`, which another object of the payload already has", shorten(&segments.join("."))),
+                )
+                .with_help("rename a segment of one of the paths"),
+            );
+            return false;
+        }
+        self.structs.insert(name, node);
+        true
+    }
+}
+
+/// How an item is named in messages: by its id when it has one.
+struct ItemName<'a>(Option<&'a str>);
+
+impl fmt::Display for ItemName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(id) => write!(f, "item `{}`", shorten(id)),
+            None => f.write_str("[[item]]"),
+        }
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Code, check};
+
+    const HEADER: &str = "[product]\nname = \"T\"\nspec-version = \"1.0.0\"\n\
+        [[category]]\nid = \"general\"\ntitle = \"General\"\nsummary = \"All.\"\n\
+        [[source]]\nid = \"s\"\ndescription = \"The source.\"\n";
+
+    fn item(id: &str, path: &str, value_type: &str, extra: &str) -> String {
+        let example = match value_type {
+            "map<flag>" => "{ a = \"true\" }",
+            _ => "\"x\"",
+        };
+        format!(
+            "[[item]]\nid = \"{id}\"\ncategory = \"general\"\nlabel = \"{id}\"\n\
+             description = \"The {id} item, described for a reviewer.\"\npath = \"{path}\"\n\
+             type = \"{value_type}\"\n{extra}example = {example}\nsource = \"s.{id}\"\n\
+             sensitivity = \"technical\"\nsince = \"1.0.0\"\n"
+        )
+    }
+
+    fn codes(items: &[String]) -> Vec<(Code, String)> {
+        let text = format!("{HEADER}{}", items.concat());
+        check("t.toml", text.as_bytes())
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.code, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_prefix_is_found_whichever_item_comes_first() {
+        let longer_first = codes(&[item("b", "a.b", "string", ""), item("a", "a", "string", "")]);
+        let shorter_first = codes(&[item("a", "a", "string", ""), item("b", "a.b", "string", "")]);
+        for found in [longer_first, shorter_first] {
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert_eq!(found[0].0, Code::PathPrefix);
+            assert!(
+                found[0].1.contains("path `a.b` lies inside `a`"),
+                "{found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn objects_that_would_share_a_struct_name_are_refused() {
+        // `a-b.c-d` and `a.b-c-d` are different objects that would both be `struct ABCD`.
+        let found = codes(&[
+            item("x", "a-b.c-d.x", "string", ""),
+            item("y", "a.b-c-d.y", "string", ""),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].1.contains("becomes the Rust struct `ABCD`"),
+            "{found:?}"
+        );
+        let found = codes(&[
+            item("x", "a-b.c.x", "string", ""),
+            item("y", "a.bc.y", "string", ""),
+        ]);
+        assert_eq!(found, [], "`ABC` and `ABc` are distinct");
+    }
+
+    #[test]
+    fn map_keys_that_would_share_a_field_name_are_refused() {
+        let found = codes(&[item("m", "m", "map<flag>", "keys = [\"a\", \"A\"]\n")]);
+        assert!(
+            found
+                .iter()
+                .any(|(c, m)| *c == Code::NameCollision
+                    && m.contains("both become the Rust field `a`")),
+            "{found:?}"
+        );
+    }
+}

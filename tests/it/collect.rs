@@ -1,0 +1,172 @@
+//! The generated payload types and `collect()`: they produce the documented example, keep the
+//! spec's order and names, and turn a failing or panicking source into "Unknown" for its items only.
+
+use optimize_telemetry::generated::payload::{Payload, ProductInternalsLicenseKeyFeatures};
+use optimize_telemetry::generated::sources::*;
+use optimize_telemetry::generated::{UNKNOWN, collect, items};
+
+use crate::{real_spec, snapshot};
+
+/// Serves the example values of the spec; `fail` and `panic` name a source that misbehaves.
+#[derive(Default)]
+struct Fixture {
+    fail: Option<&'static str>,
+    panic: Option<&'static str>,
+}
+
+impl Fixture {
+    fn check(&self, source: &str) -> Result<(), SourceError> {
+        if self.panic == Some(source) {
+            panic!("the {source} collector has a bug");
+        }
+        if self.fail == Some(source) {
+            return Err(format!("{source} is unreachable").into());
+        }
+        Ok(())
+    }
+}
+
+impl Sources for Fixture {
+    async fn installation(&self) -> Result<InstallationData, SourceError> {
+        self.check("installation")?;
+        Ok(InstallationData {
+            id: "7b86edba-fcb7-11ea-adc1-0242ac120002".into(),
+        })
+    }
+
+    async fn product(&self) -> Result<ProductData, SourceError> {
+        self.check("product")?;
+        Ok(ProductData {
+            name: "Camunda Optimize".into(),
+            version: "3.2.0".into(),
+            edition: "enterprise".into(),
+        })
+    }
+
+    async fn database(&self) -> Result<DatabaseData, SourceError> {
+        self.check("database")?;
+        Ok(DatabaseData {
+            vendor: "elasticsearch".into(),
+            version: "7.0.0".into(),
+        })
+    }
+
+    async fn license(&self) -> Result<LicenseData, SourceError> {
+        self.check("license")?;
+        Ok(LicenseData {
+            customer: "a customer name".into(),
+            kind: "UNIFIED".into(),
+            valid_until: "2025-01-01".into(),
+            unlimited: "false".into(),
+            features: ProductInternalsLicenseKeyFeatures {
+                camunda_bpm: "false".into(),
+                optimize: "true".into(),
+                cawemo: "false".into(),
+            },
+            raw: "customer = a customer name; expiryDate = 2025-01-01; optimize: true;".into(),
+        })
+    }
+
+    async fn engines(&self) -> Result<EnginesData, SourceError> {
+        self.check("engines")?;
+        Ok(EnginesData {
+            installation_ids: vec![
+                "8343cc7a-8ad1-42d4-97d2-43452c0bdfa3".into(),
+                "22607b92-fcb8-11ea-adc1-0242ac120002".into(),
+            ],
+        })
+    }
+}
+
+fn pretty(payload: &Payload) -> String {
+    let mut text = serde_json::to_string_pretty(payload).unwrap_or_else(|e| panic!("{e}"));
+    text.push('\n');
+    text
+}
+
+#[tokio::test]
+async fn collected_example_values_serialize_to_the_locked_example() {
+    let payload = collect(&Fixture::default()).await;
+    // The snapshot the compiler locks: generated names, renames and order must reproduce it.
+    snapshot!("example_payload", pretty(&payload));
+    assert_eq!(
+        pretty(&payload),
+        telemetry_spec::example::example_json(&real_spec())
+    );
+}
+
+#[tokio::test]
+async fn a_failing_source_costs_only_its_own_items() {
+    let payload = collect(&Fixture {
+        fail: Some("license"),
+        ..Fixture::default()
+    })
+    .await;
+    let license = &payload.product.internals.license_key;
+    for value in [
+        &license.customer,
+        &license.type_,
+        &license.valid_until,
+        &license.unlimited,
+        &license.raw,
+        &license.features.optimize,
+        &license.features.camunda_bpm,
+        &license.features.cawemo,
+    ] {
+        assert_eq!(value, UNKNOWN);
+    }
+    assert_eq!(payload.installation, "7b86edba-fcb7-11ea-adc1-0242ac120002");
+    assert_eq!(payload.product.internals.database.vendor, "elasticsearch");
+    assert_eq!(payload.product.internals.engine_installation_ids.len(), 2);
+}
+
+#[tokio::test]
+async fn a_panicking_source_costs_only_its_own_items() {
+    let payload = collect(&Fixture {
+        panic: Some("engines"),
+        ..Fixture::default()
+    })
+    .await;
+    assert_eq!(
+        payload.product.internals.engine_installation_ids,
+        vec![UNKNOWN.to_owned()]
+    );
+    assert_eq!(payload.product.name, "Camunda Optimize");
+    assert_eq!(payload.product.internals.license_key.type_, "UNIFIED");
+}
+
+#[test]
+fn payload_type_accepts_the_reference_and_refuses_undisclosed_keys() {
+    let reference = std::fs::read_to_string(
+        crate::repo_root().join("../shared/reference/example-payload.json"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let parsed: Payload = serde_json::from_str(&reference).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        parsed.product.internals.license_key.features.camunda_bpm,
+        "false"
+    );
+    let extra = reference.replacen("\"edition\"", "\"hostname\": \"db01\", \"edition\"", 1);
+    assert!(serde_json::from_str::<Payload>(&extra).is_err());
+}
+
+#[test]
+fn item_table_follows_the_spec() {
+    let spec = real_spec();
+    assert_eq!(items::ITEMS.len(), spec.items.len());
+    for (info, item) in items::ITEMS.iter().zip(&spec.items) {
+        assert_eq!(info.id, item.id);
+        assert_eq!(info.path, item.path_string());
+        assert_eq!(info.label, item.label);
+        assert_eq!(info.category, item.category);
+        assert_eq!(info.source, item.source_ref());
+        assert_eq!(
+            info.keys,
+            item.keys.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+    }
+    assert_eq!(
+        items::LICENSE_FEATURES.keys,
+        ["camundaBPM", "optimize", "cawemo"]
+    );
+}
