@@ -42,9 +42,41 @@ enum Command {
         #[arg(default_value = DEFAULT_SPEC)]
         spec: PathBuf,
     },
+    /// Write the disclosure pages (Markdown, HTML) and the payload's JSON Schema
+    Generate {
+        #[arg(default_value = DEFAULT_SPEC)]
+        spec: PathBuf,
+        /// Where to write the files
+        #[arg(long, default_value = "docs/disclosure")]
+        out: PathBuf,
+        /// The templates and prose (default: `templates/` next to the spec)
+        #[arg(long)]
+        templates: Option<PathBuf>,
+        /// Write nothing; exit 1 and list the files that are out of date
+        #[arg(long)]
+        check: bool,
+    },
+    /// Show what changed between two versions of the spec, for a compliance review
+    Diff {
+        /// The old spec (`-` for standard input)
+        old: PathBuf,
+        /// The new spec (`-` for standard input)
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
+        format: DiffFormat,
+    },
     /// Explain a diagnostic code, such as E0008 or short-description
     Explain { code: String },
 }
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DiffFormat {
+    Markdown,
+    Json,
+}
+
+/// The files `generate` writes, under `--out`.
+pub const GENERATED_FILES: [&str; 3] = ["telemetry.md", "telemetry.html", "payload.schema.json"];
 
 /// Streams the command reads and writes.
 pub struct Io<'a> {
@@ -90,6 +122,20 @@ enum CliError {
     Stdin(std::io::Error),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    #[error("cannot read template `{path}`: {source}")]
+    Template {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("only one of OLD and NEW can be read from standard input")]
+    TwoStdin,
 }
 
 fn load(spec: &Path, stdin: &mut dyn Read) -> Result<Checked, CliError> {
@@ -157,6 +203,99 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
             }
             None => Ok(1),
         },
+        Command::Generate {
+            spec: path,
+            out,
+            templates,
+            check,
+        } => {
+            let Some(spec) = valid(&path, io)? else {
+                return Ok(1);
+            };
+            let dir = templates.unwrap_or_else(|| {
+                let base = if path.as_os_str() == "-" {
+                    Path::new("spec")
+                } else {
+                    path.parent().unwrap_or(Path::new("."))
+                };
+                base.join("templates")
+            });
+            let read = |name: &str| {
+                let file = dir.join(name);
+                std::fs::read_to_string(&file).map_err(|source| CliError::Template {
+                    path: file.display().to_string(),
+                    source,
+                })
+            };
+            let templates = crate::docs::Templates {
+                markdown: read("telemetry.md.hbs")?,
+                html: read("telemetry.html.hbs")?,
+                prose: read("disclosure.toml")?,
+            };
+            let pages = match crate::docs::render(&spec, &templates) {
+                Ok(pages) => pages,
+                Err(err) => {
+                    writeln!(io.stderr, "telemetry-spec: error: {err}")?;
+                    return Ok(1);
+                }
+            };
+            let contents = [
+                pages.markdown,
+                pages.html,
+                crate::schema::schema_json(&spec),
+            ];
+            let mut stale = 0;
+            for (name, content) in GENERATED_FILES.iter().zip(contents) {
+                let file = out.join(name);
+                let shown = file.display().to_string();
+                let current = std::fs::read_to_string(&file).ok();
+                if current.as_deref() == Some(content.as_str()) {
+                    writeln!(io.stderr, "{shown}: up to date")?;
+                    continue;
+                }
+                if check {
+                    stale += 1;
+                    let why = if current.is_none() {
+                        "missing"
+                    } else {
+                        "stale"
+                    };
+                    writeln!(io.stderr, "{shown}: {why}")?;
+                    continue;
+                }
+                write_atomically(&file, &content).map_err(|source| CliError::Write {
+                    path: shown.clone(),
+                    source,
+                })?;
+                writeln!(io.stderr, "{shown}: written")?;
+            }
+            if stale > 0 {
+                writeln!(
+                    io.stderr,
+                    "telemetry-spec: {stale} generated file(s) out of date; run `cargo run -p telemetry-spec -- generate` and commit the result"
+                )?;
+                return Ok(1);
+            }
+            Ok(0)
+        }
+        Command::Diff { old, new, format } => {
+            if old.as_os_str() == "-" && new.as_os_str() == "-" {
+                return Err(CliError::TwoStdin);
+            }
+            let (Some(old), Some(new)) = (valid(&old, io)?, valid(&new, io)?) else {
+                return Ok(1);
+            };
+            let d = crate::diff::diff(&old, &new);
+            let text = match format {
+                DiffFormat::Markdown => crate::diff::render_markdown(&d),
+                DiffFormat::Json => crate::diff::render_json(&d),
+            };
+            io.stdout.write_all(text.as_bytes())?;
+            for w in &d.warnings {
+                writeln!(io.stderr, "telemetry-spec: warning: {w}")?;
+            }
+            Ok(0)
+        }
         Command::Explain { code } => {
             let found = crate::Code::ALL
                 .iter()
@@ -190,4 +329,17 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
             }
         }
     }
+}
+
+/// Writes `content` to `path` through a temporary file and a rename, so a reader never sees
+/// half a file.
+fn write_atomically(path: &Path, content: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, content)?;
+    std::fs::rename(&tmp, path)
 }

@@ -3,7 +3,11 @@
 
 mod cli;
 mod diagnostics;
+mod diff;
+mod docs;
 mod example;
+mod lint;
+mod schema;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,83 @@
+//! `telemetry-spec diff`: fixture pairs report exactly what changed, in Markdown and JSON.
+
+use telemetry_spec::diff::{diff, render_json, render_markdown};
+
+use crate::{repo_root, snapshot};
+
+fn spec(name: &str) -> telemetry_spec::ValidSpec {
+    let path = repo_root().join("tests/fixtures/diff").join(name);
+    let checked = telemetry_spec::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let rendered = checked.render();
+    checked.into_spec().unwrap_or_else(|_| panic!("{rendered}"))
+}
+
+#[test]
+fn one_item_added() {
+    let d = diff(&spec("base.toml"), &spec("added.toml"));
+    assert_eq!(
+        d.added.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        ["installation_id"]
+    );
+    assert!(d.removed.is_empty() && d.changed.is_empty() && d.categories.is_empty());
+    assert!(
+        d.warnings.is_empty(),
+        "the version was bumped: {:?}",
+        d.warnings
+    );
+    snapshot!("diff__added_markdown", render_markdown(&d));
+    snapshot!("diff__added_json", render_json(&d));
+}
+
+#[test]
+fn one_item_removed() {
+    let d = diff(&spec("base.toml"), &spec("removed.toml"));
+    assert_eq!(
+        d.removed.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        ["product_edition"]
+    );
+    assert!(d.added.is_empty() && d.changed.is_empty());
+    snapshot!("diff__removed_markdown", render_markdown(&d));
+}
+
+#[test]
+fn one_item_changed_without_a_version_bump_warns() {
+    let d = diff(&spec("base.toml"), &spec("changed.toml"));
+    assert!(d.added.is_empty() && d.removed.is_empty());
+    assert_eq!(d.changed.len(), 1);
+    let fields: Vec<&str> = d.changed[0].fields.iter().map(|f| f.field).collect();
+    assert_eq!(fields, ["path", "description", "purpose", "sensitivity"]);
+    assert_eq!(d.categories.len(), 1, "the category title changed");
+    assert_eq!(d.warnings.len(), 1);
+    assert!(d.warnings[0].contains("`spec-version` is still 1.0.0"));
+    snapshot!("diff__changed_markdown", render_markdown(&d));
+    snapshot!("diff__changed_json", render_json(&d));
+}
+
+#[test]
+fn identical_specs_have_no_changes() {
+    let d = diff(&spec("base.toml"), &spec("base.toml"));
+    assert!(d.is_empty() && d.warnings.is_empty());
+    assert!(render_markdown(&d).contains("No item or category changed"));
+}
+
+#[test]
+fn the_real_spec_against_itself_plus_one_item_reports_that_item() {
+    let text = std::fs::read_to_string(repo_root().join("spec/telemetry.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let old = telemetry_spec::check("old", text.as_bytes())
+        .into_spec()
+        .unwrap_or_else(|c| panic!("{}", c.render()));
+    let more = format!(
+        "{text}\n[[item]]\nid = \"optimize_mode\"\ncategory = \"general\"\nlabel = \"Optimize mode\"\n\
+         description = \"Whether Optimize runs against Camunda 7 or Camunda 8, as configured.\"\n\
+         path = \"product.mode\"\ntype = \"string\"\nexample = \"camunda7\"\nsource = \"product.mode\"\n\
+         sensitivity = \"technical\"\nsince = \"3.3.0\"\n"
+    );
+    let new = telemetry_spec::check("new", more.as_bytes())
+        .into_spec()
+        .unwrap_or_else(|c| panic!("{}", c.render()));
+    let d = diff(&old, &new);
+    assert_eq!(d.added.len(), 1);
+    assert_eq!(d.added[0].path, "product.mode");
+    assert_eq!(d.warnings.len(), 1, "spec-version was not bumped");
+}
