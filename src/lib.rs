@@ -1,10 +1,23 @@
 //! `optimize-telemetry`: the runtime that reports Camunda Optimize's telemetry payload.
 //!
-//! Everything the runtime may send is generated at build time from `spec/telemetry.toml`
-//! (see [`generated`]); the runtime itself arrives with a later change.
+//! What may be sent is generated at build time from `spec/telemetry.toml` ([`generated`]).
+//! The runtime is strictly opt-in: it reports only while the stored setting says so, once per
+//! interval, over HTTPS, on its own thread ([`runtime::start`]), and stops at once when asked.
 
 /// The payload types, the `Sources` trait, `collect()` and the item table, generated from the
 /// spec by `build.rs`. Read the code with `telemetry-spec rust`.
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/telemetry.rs"));
 }
+
+pub mod clock;
+pub mod config;
+pub mod disclosed;
+pub mod runtime;
+pub mod scheduler;
+pub mod sender;
+pub mod sources;
+pub mod store;
+
+pub use config::Config;
+pub use runtime::{Handle, start};

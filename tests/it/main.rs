@@ -1,7 +1,15 @@
-//! Integration tests of the runtime crate: the generated payload types and collectors.
+//! Integration tests of the runtime crate: the generated code, the runtime over real loopback
+//! HTTPS, scheduling on a paused clock, and the command line.
 
+mod cli;
 mod collect;
 mod compile_fail;
+mod runtime;
+mod schedule;
+mod sender;
+mod sources;
+mod store;
+mod support;
 
 use std::path::PathBuf;
 

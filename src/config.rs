@@ -1,0 +1,604 @@
+//! The runtime's configuration: a TOML file (Optimize's own `telemetry.*` keys plus what the
+//! runtime needs to find its sources), overridable by environment variables.
+//!
+//! Everything is checked at start: an unknown key, a value of the wrong type or an invalid value
+//! (an `http://` endpoint, a zero interval) stops the runtime with a message naming the key and
+//! where it was set (`file:line:col` or the environment variable).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The file read when `--config` is not given.
+pub const DEFAULT_FILE: &str = "optimize-telemetry.toml";
+
+/// Why the configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config `{path}`: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{at}: {message}")]
+    Invalid { at: String, message: String },
+}
+
+/// A checked configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `telemetry.initializeTelemetry`: the setting stored when none exists yet.
+    pub initialize_telemetry: bool,
+    /// `telemetry.reportingIntervalInHours`.
+    pub interval: Duration,
+    /// `telemetry.telemetryEndpoint`; reports are never sent without one.
+    pub endpoint: Option<reqwest::Url>,
+    /// `telemetry.initialDelaySeconds`: how soon after start (or after switching on) the first
+    /// report of an installation that never reported is sent.
+    pub initial_delay: Duration,
+    pub retry: RetryPolicy,
+    pub http: HttpConfig,
+    pub optimize: OptimizeConfig,
+    pub elasticsearch: ElasticsearchConfig,
+    /// `license.file`: the license key file.
+    pub license_file: Option<PathBuf>,
+    pub engines: Vec<EngineConfig>,
+    pub state: StateConfig,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Sends tried per period before waiting for the next one.
+    pub max_attempts: u32,
+    /// The first pause after a failure; doubled after each further failure.
+    pub base: Duration,
+    /// The longest pause between two attempts.
+    pub cap: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Extra trusted certificate authorities (PEM), on top of the built-in roots.
+    pub ca_file: Option<PathBuf>,
+    /// Proxy for the telemetry endpoint; `HTTPS_PROXY` is honoured when this is unset.
+    pub proxy: Option<reqwest::Url>,
+    /// Connect timeout, and total timeout of one request.
+    pub timeout: Duration,
+    /// Timeout of one request to a source (Elasticsearch, an engine).
+    pub source_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OptimizeConfig {
+    pub version: Option<String>,
+    pub edition: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ElasticsearchConfig {
+    pub url: reqwest::Url,
+    pub index_prefix: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub name: String,
+    /// The engine's REST API root, such as `http://localhost:8080/engine-rest`.
+    pub rest: reqwest::Url,
+}
+
+#[derive(Debug, Clone)]
+pub struct StateConfig {
+    /// Where the embedded store keeps the installation id, settings and send state.
+    pub dir: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            initialize_telemetry: false,
+            interval: Duration::from_secs(24 * 3600),
+            endpoint: None,
+            initial_delay: Duration::from_secs(60),
+            retry: RetryPolicy {
+                max_attempts: 5,
+                base: Duration::from_secs(60),
+                cap: Duration::from_secs(3600),
+            },
+            http: HttpConfig {
+                ca_file: None,
+                proxy: None,
+                timeout: Duration::from_secs(15),
+                source_timeout: Duration::from_secs(10),
+            },
+            optimize: OptimizeConfig::default(),
+            elasticsearch: ElasticsearchConfig {
+                url: reqwest::Url::parse("http://localhost:9200")
+                    .unwrap_or_else(|_| unreachable!("a constant, valid URL")),
+                index_prefix: "optimize".into(),
+            },
+            license_file: None,
+            engines: Vec::new(),
+            state: StateConfig {
+                dir: PathBuf::from("optimize-telemetry-state"),
+            },
+        }
+    }
+}
+
+// The file as written. Every value is spanned, so a bad one can be reported with its line.
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    telemetry: RawTelemetry,
+    #[serde(default)]
+    optimize: RawOptimize,
+    #[serde(default)]
+    elasticsearch: RawElasticsearch,
+    #[serde(default)]
+    license: RawLicense,
+    #[serde(default)]
+    engines: Vec<RawEngine>,
+    #[serde(default)]
+    state: RawState,
+    #[serde(default)]
+    http: RawHttp,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawTelemetry {
+    initialize_telemetry: Option<Spanned<bool>>,
+    reporting_interval_in_hours: Option<Spanned<f64>>,
+    telemetry_endpoint: Option<Spanned<String>>,
+    initial_delay_seconds: Option<Spanned<f64>>,
+    max_attempts_per_period: Option<Spanned<i64>>,
+    retry_base_seconds: Option<Spanned<f64>>,
+    retry_cap_seconds: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawOptimize {
+    version: Option<Spanned<String>>,
+    edition: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawElasticsearch {
+    url: Option<Spanned<String>>,
+    index_prefix: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawLicense {
+    file: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawEngine {
+    name: Spanned<String>,
+    rest: Spanned<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawState {
+    dir: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawHttp {
+    ca_file: Option<Spanned<String>>,
+    proxy: Option<Spanned<String>>,
+    timeout_seconds: Option<Spanned<f64>>,
+    source_timeout_seconds: Option<Spanned<f64>>,
+}
+
+/// The environment variables that override file keys, and the key each overrides.
+pub const ENV_OVERRIDES: &[(&str, &str)] = &[
+    (
+        "OPTIMIZE_TELEMETRY_INITIALIZE",
+        "telemetry.initializeTelemetry",
+    ),
+    (
+        "OPTIMIZE_TELEMETRY_INTERVAL_HOURS",
+        "telemetry.reportingIntervalInHours",
+    ),
+    ("OPTIMIZE_TELEMETRY_ENDPOINT", "telemetry.telemetryEndpoint"),
+    ("OPTIMIZE_TELEMETRY_OPTIMIZE_VERSION", "optimize.version"),
+    ("OPTIMIZE_TELEMETRY_OPTIMIZE_EDITION", "optimize.edition"),
+    ("OPTIMIZE_TELEMETRY_ELASTICSEARCH_URL", "elasticsearch.url"),
+    (
+        "OPTIMIZE_TELEMETRY_INDEX_PREFIX",
+        "elasticsearch.indexPrefix",
+    ),
+    ("OPTIMIZE_TELEMETRY_LICENSE_FILE", "license.file"),
+    ("OPTIMIZE_TELEMETRY_STATE_DIR", "state.dir"),
+    ("OPTIMIZE_TELEMETRY_CA_FILE", "http.caFile"),
+    ("OPTIMIZE_TELEMETRY_PROXY", "http.proxy"),
+];
+
+/// Where a value came from, for messages.
+struct Origin<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Origin<'_> {
+    fn at(&self, span: std::ops::Range<usize>) -> String {
+        let start = span.start.min(self.text.len());
+        let before = &self.text[..start];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("{}:{line}:{col}", self.file)
+    }
+}
+
+impl Config {
+    /// Reads `path` (or [`DEFAULT_FILE`] when `None`; a missing default file means all
+    /// defaults) and applies the environment overrides from `env`.
+    pub fn load(
+        path: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let (shown, text) = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+                (p.display().to_string(), text)
+            }
+            None => match std::fs::read_to_string(DEFAULT_FILE) {
+                Ok(text) => (DEFAULT_FILE.to_owned(), text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    (DEFAULT_FILE.to_owned(), String::new())
+                }
+                Err(source) => {
+                    return Err(ConfigError::Read {
+                        path: DEFAULT_FILE.to_owned(),
+                        source,
+                    });
+                }
+            },
+        };
+        Self::parse(&shown, &text, env)
+    }
+
+    /// Parses config text reported under the name `file`, then applies `env` overrides.
+    pub fn parse(
+        file: &str,
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let origin = Origin { file, text };
+        let raw: RawFile = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            at: origin.at(e.span().unwrap_or(0..0)),
+            message: e.message().trim_end().replace('\n', " "),
+        })?;
+        let mut c = Config::default();
+        let bad = |span: std::ops::Range<usize>, key: &str, why: String| ConfigError::Invalid {
+            at: origin.at(span),
+            message: format!("`{key}` {why}"),
+        };
+
+        let t = &raw.telemetry;
+        if let Some(v) = &t.initialize_telemetry {
+            c.initialize_telemetry = *v.get_ref();
+        }
+        if let Some(v) = &t.reporting_interval_in_hours {
+            c.interval = positive_duration(*v.get_ref() * 3600.0).ok_or_else(|| {
+                bad(
+                    v.span(),
+                    "telemetry.reportingIntervalInHours",
+                    "must be a number of hours greater than 0".into(),
+                )
+            })?;
+        }
+        if let Some(v) = &t.telemetry_endpoint {
+            c.endpoint = Some(
+                https_url(v.get_ref())
+                    .map_err(|why| bad(v.span(), "telemetry.telemetryEndpoint", why))?,
+            );
+        }
+        if let Some(v) = &t.initial_delay_seconds {
+            c.initial_delay = non_negative_duration(*v.get_ref()).ok_or_else(|| {
+                bad(
+                    v.span(),
+                    "telemetry.initialDelaySeconds",
+                    "must be a number of seconds, 0 or more".into(),
+                )
+            })?;
+        }
+        if let Some(v) = &t.max_attempts_per_period {
+            c.retry.max_attempts = u32::try_from(*v.get_ref())
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| {
+                    bad(
+                        v.span(),
+                        "telemetry.maxAttemptsPerPeriod",
+                        "must be between 1 and 100".into(),
+                    )
+                })?;
+        }
+        if let Some(v) = &t.retry_base_seconds {
+            c.retry.base = positive_duration(*v.get_ref()).ok_or_else(|| {
+                bad(
+                    v.span(),
+                    "telemetry.retryBaseSeconds",
+                    "must be a number of seconds greater than 0".into(),
+                )
+            })?;
+        }
+        if let Some(v) = &t.retry_cap_seconds {
+            c.retry.cap = positive_duration(*v.get_ref()).ok_or_else(|| {
+                bad(
+                    v.span(),
+                    "telemetry.retryCapSeconds",
+                    "must be a number of seconds greater than 0".into(),
+                )
+            })?;
+        }
+        c.optimize.version = raw.optimize.version.as_ref().map(|v| v.get_ref().clone());
+        c.optimize.edition = raw.optimize.edition.as_ref().map(|v| v.get_ref().clone());
+        if let Some(v) = &raw.elasticsearch.url {
+            c.elasticsearch.url =
+                http_url(v.get_ref()).map_err(|why| bad(v.span(), "elasticsearch.url", why))?;
+        }
+        if let Some(v) = &raw.elasticsearch.index_prefix {
+            c.elasticsearch.index_prefix = index_prefix(v.get_ref())
+                .map_err(|why| bad(v.span(), "elasticsearch.indexPrefix", why))?;
+        }
+        c.license_file = raw
+            .license
+            .file
+            .as_ref()
+            .map(|v| PathBuf::from(v.get_ref()));
+        for e in &raw.engines {
+            if e.name.get_ref().trim().is_empty() {
+                return Err(bad(
+                    e.name.span(),
+                    "engines.name",
+                    "must not be empty".into(),
+                ));
+            }
+            c.engines.push(EngineConfig {
+                name: e.name.get_ref().clone(),
+                rest: http_url(e.rest.get_ref())
+                    .map_err(|why| bad(e.rest.span(), "engines.rest", why))?,
+            });
+        }
+        if let Some(v) = &raw.state.dir {
+            c.state.dir = PathBuf::from(v.get_ref());
+        }
+        c.http.ca_file = raw
+            .http
+            .ca_file
+            .as_ref()
+            .map(|v| PathBuf::from(v.get_ref()));
+        if let Some(v) = &raw.http.proxy {
+            c.http.proxy =
+                Some(http_url(v.get_ref()).map_err(|why| bad(v.span(), "http.proxy", why))?);
+        }
+        if let Some(v) = &raw.http.timeout_seconds {
+            c.http.timeout = positive_duration(*v.get_ref()).ok_or_else(|| {
+                bad(
+                    v.span(),
+                    "http.timeoutSeconds",
+                    "must be a number of seconds greater than 0".into(),
+                )
+            })?;
+        }
+        if let Some(v) = &raw.http.source_timeout_seconds {
+            c.http.source_timeout = positive_duration(*v.get_ref()).ok_or_else(|| {
+                bad(
+                    v.span(),
+                    "http.sourceTimeoutSeconds",
+                    "must be a number of seconds greater than 0".into(),
+                )
+            })?;
+        }
+        c.apply_env(env)?;
+        if c.retry.cap < c.retry.base {
+            c.retry.cap = c.retry.base;
+        }
+        Ok(c)
+    }
+
+    fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        for (var, key) in ENV_OVERRIDES {
+            let Some(value) = env(var) else { continue };
+            let bad = |why: String| ConfigError::Invalid {
+                at: format!("environment variable {var}"),
+                message: format!("`{key}` {why}"),
+            };
+            match *key {
+                "telemetry.initializeTelemetry" => {
+                    self.initialize_telemetry = match value.trim() {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        _ => return Err(bad("must be true or false".into())),
+                    }
+                }
+                "telemetry.reportingIntervalInHours" => {
+                    self.interval = value
+                        .trim()
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(|h| positive_duration(h * 3600.0))
+                        .ok_or_else(|| bad("must be a number of hours greater than 0".into()))?;
+                }
+                "telemetry.telemetryEndpoint" => {
+                    self.endpoint = Some(https_url(&value).map_err(bad)?)
+                }
+                "optimize.version" => self.optimize.version = Some(value),
+                "optimize.edition" => self.optimize.edition = Some(value),
+                "elasticsearch.url" => self.elasticsearch.url = http_url(&value).map_err(bad)?,
+                "elasticsearch.indexPrefix" => {
+                    self.elasticsearch.index_prefix = index_prefix(&value).map_err(bad)?
+                }
+                "license.file" => self.license_file = Some(PathBuf::from(value)),
+                "state.dir" => self.state.dir = PathBuf::from(value),
+                "http.caFile" => self.http.ca_file = Some(PathBuf::from(value)),
+                "http.proxy" => self.http.proxy = Some(http_url(&value).map_err(bad)?),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn positive_duration(seconds: f64) -> Option<Duration> {
+    (seconds.is_finite() && seconds > 0.0 && seconds < 1e12)
+        .then(|| Duration::from_secs_f64(seconds))
+}
+
+fn non_negative_duration(seconds: f64) -> Option<Duration> {
+    (seconds.is_finite() && (0.0..1e12).contains(&seconds))
+        .then(|| Duration::from_secs_f64(seconds))
+}
+
+/// The telemetry endpoint: an absolute `https://` URL, nothing else.
+fn https_url(text: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(text.trim()).map_err(|e| format!("is not a URL ({e})"))?;
+    if url.scheme() != "https" {
+        return Err(format!(
+            "must be an https:// URL, not {}://: reports are only ever sent encrypted",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none() {
+        return Err("must name a host".into());
+    }
+    Ok(url)
+}
+
+/// A source URL (Elasticsearch, an engine, a proxy): http or https.
+fn http_url(text: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(text.trim()).map_err(|e| format!("is not a URL ({e})"))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some() => Ok(url),
+        "http" | "https" => Err("must name a host".into()),
+        other => Err(format!(
+            "must be an http:// or https:// URL, not {other}://"
+        )),
+    }
+}
+
+fn index_prefix(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && text.len() <= 200
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && !text.starts_with(['-', '_']);
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err(
+            "must be lowercase letters, digits, `-` and `_` (an Elasticsearch index name prefix)"
+                .into(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse("t.toml", text, &no_env)
+    }
+
+    #[test]
+    fn defaults_are_off_and_daily() {
+        let c = parse("").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!c.initialize_telemetry);
+        assert_eq!(c.interval, Duration::from_secs(86_400));
+        assert_eq!(c.http.timeout, Duration::from_secs(15));
+        assert!(c.endpoint.is_none());
+    }
+
+    #[test]
+    fn errors_name_the_key_and_the_line() {
+        let cases = [
+            (
+                "[telemetry]\ntelemetryEndpoint = \"http://x.example\"\n",
+                "t.toml:2:21: `telemetry.telemetryEndpoint` must be an https:// URL",
+            ),
+            (
+                "[telemetry]\n\nreportingIntervalInHours = 0\n",
+                "t.toml:3:28: `telemetry.reportingIntervalInHours` must be a number of hours greater than 0",
+            ),
+            (
+                "[telemetry]\nreportingIntervalInHours = -2\n",
+                "t.toml:2:28: `telemetry.reportingIntervalInHours`",
+            ),
+            (
+                "[telemetry]\ninitializeTelemetry = \"yes\"\n",
+                "t.toml:2:23: invalid type: string \"yes\", expected a boolean",
+            ),
+            (
+                "[telemetry]\ntelemetryEndpont = \"https://x\"\n",
+                "t.toml:2:1: unknown field `telemetryEndpont`",
+            ),
+            (
+                "[elasticsearch]\nindexPrefix = \"Optimize\"\n",
+                "t.toml:2:15: `elasticsearch.indexPrefix`",
+            ),
+            (
+                "[[engines]]\nname = \"a\"\nrest = \"ftp://x\"\n",
+                "t.toml:3:8: `engines.rest` must be an http:// or https:// URL",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse(text)
+                .err()
+                .unwrap_or_else(|| panic!("{text} must be refused"))
+                .to_string();
+            assert!(err.starts_with(expected), "{err}\nexpected: {expected}");
+        }
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_is_named_in_errors() {
+        let env = |k: &str| match k {
+            "OPTIMIZE_TELEMETRY_ENDPOINT" => {
+                Some("https://telemetry.example.invalid/pings".to_owned())
+            }
+            "OPTIMIZE_TELEMETRY_INITIALIZE" => Some("true".to_owned()),
+            _ => None,
+        };
+        let c = Config::parse("t.toml", "[telemetry]\ninitializeTelemetry = false\n", &env)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.initialize_telemetry);
+        assert_eq!(
+            c.endpoint.map(|u| u.to_string()).as_deref(),
+            Some("https://telemetry.example.invalid/pings")
+        );
+        let env = |k: &str| (k == "OPTIMIZE_TELEMETRY_INTERVAL_HOURS").then(|| "never".to_owned());
+        let err = Config::parse("t.toml", "", &env)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            err,
+            "environment variable OPTIMIZE_TELEMETRY_INTERVAL_HOURS: `telemetry.reportingIntervalInHours` must be a number of hours greater than 0"
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! Running telemetry next to a host: [`start`] spawns one dedicated thread with its own small
+//! tokio runtime and returns a [`Handle`]; the host's own threads and runtime are never used.
+//!
+//! [`Handle::stop`] cancels everything at once: a pending wait, a collection or a request in
+//! flight is dropped, nothing is sent on the way out, and the thread is gone within a second.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use tokio::sync::watch;
+
+use crate::clock::{Clock, SystemClock, Timestamp};
+use crate::config::Config;
+use crate::scheduler::{AttemptObserver, Metrics, Scheduler};
+use crate::sender::{Sender, SenderError, Transport};
+use crate::sources::RealSources;
+use crate::store::embedded::EmbeddedStore;
+use crate::store::{Settings, StateStore, StoreError};
+
+/// How often the stored setting is read again, to follow changes made elsewhere (another
+/// process, another instance of the cluster).
+pub const SETTINGS_POLL: Duration = Duration::from_secs(30);
+/// How long `stop` waits for the telemetry thread.
+const STOP_GRACE: Duration = Duration::from_millis(900);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Sender(#[from] SenderError),
+    #[error("cannot start the telemetry thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// What the runtime is made of; also used by `preview`, `status` and the control API.
+#[derive(Debug)]
+pub struct Parts {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn StateStore>,
+    pub clock: Arc<dyn Clock>,
+    pub sources: Arc<RealSources>,
+}
+
+impl Parts {
+    /// Builds the store and sources from `config` (no network is touched).
+    pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
+        let config = Arc::new(config);
+        let store: Arc<dyn StateStore> =
+            Arc::new(EmbeddedStore::open(&config.state.dir, Arc::clone(&clock))?);
+        let http = crate::sources::http_client(&config)?;
+        let sources = Arc::new(RealSources::new(
+            Arc::clone(&config),
+            Arc::clone(&store),
+            http,
+        ));
+        Ok(Self {
+            config,
+            store,
+            clock,
+            sources,
+        })
+    }
+}
+
+/// Options of [`start_with`]; [`start`] uses the defaults.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// Replaces the system clock (tests).
+    pub clock: Option<Arc<dyn Clock>>,
+    /// Called after every send attempt (the audit ledger).
+    pub observer: Option<AttemptObserver>,
+    /// Replaces the HTTPS sender (tests of scheduling on a paused clock).
+    pub transport: Option<Arc<dyn Transport>>,
+}
+
+/// The state shared by the runtime thread and the handle.
+#[derive(Debug)]
+pub struct Shared {
+    pub parts: Parts,
+    pub metrics: Arc<Metrics>,
+    enabled_tx: watch::Sender<bool>,
+}
+
+impl Shared {
+    /// Whether telemetry is enabled right now.
+    pub fn enabled(&self) -> bool {
+        *self.enabled_tx.borrow()
+    }
+
+    /// Stores the setting and applies it at once.
+    pub async fn set_enabled(&self, enabled: bool, modifier: &str) -> Result<Settings, StoreError> {
+        let settings = self
+            .parts
+            .store
+            .put_settings(enabled, modifier, self.parts.clock.now())
+            .await?;
+        self.enabled_tx
+            .send_replace(settings.metadata_telemetry_enabled);
+        tracing::info!(enabled, modifier, "telemetry setting changed");
+        Ok(settings)
+    }
+
+    async fn refresh(&self) {
+        match self
+            .parts
+            .store
+            .settings(self.parts.config.initialize_telemetry)
+            .await
+        {
+            Ok(s) => {
+                self.enabled_tx.send_if_modified(|on| {
+                    let changed = *on != s.metadata_telemetry_enabled;
+                    *on = s.metadata_telemetry_enabled;
+                    changed
+                });
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the telemetry setting; keeping the current one")
+            }
+        }
+    }
+}
+
+/// A running telemetry runtime.
+pub struct Handle {
+    shared: Arc<Shared>,
+    runtime: tokio::runtime::Handle,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Starts telemetry for `config` on its own thread.
+pub fn start(config: Config) -> Result<Handle, StartError> {
+    start_with(config, Options::default())
+}
+
+pub fn start_with(config: Config, options: Options) -> Result<Handle, StartError> {
+    let clock = options
+        .clock
+        .clone()
+        .unwrap_or_else(|| Arc::new(SystemClock));
+    let parts = Parts::new(config, clock)?;
+    let sender: Option<Arc<dyn Transport>> = match (&options.transport, &parts.config.endpoint) {
+        (Some(t), _) => Some(Arc::clone(t)),
+        (None, Some(_)) => Some(Arc::new(Sender::new(&parts.config)?)),
+        (None, None) => None,
+    };
+    let (enabled_tx, enabled_rx) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        parts,
+        metrics: Arc::new(Metrics::default()),
+        enabled_tx,
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .thread_name("optimize-telemetry")
+        .build()
+        .map_err(StartError::Thread)?;
+    let handle = runtime.handle().clone();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let scheduler = Scheduler {
+        config: Arc::clone(&shared.parts.config),
+        store: Arc::clone(&shared.parts.store),
+        sources: Arc::clone(&shared.parts.sources),
+        sender,
+        clock: Arc::clone(&shared.parts.clock),
+        holder: format!("pid{}-{:016x}", std::process::id(), fastrand::u64(..)),
+        enabled: enabled_rx,
+        metrics: Arc::clone(&shared.metrics),
+        observer: options.observer,
+    };
+    let thread_shared = Arc::clone(&shared);
+    let thread = std::thread::Builder::new()
+        .name("optimize-telemetry".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                tokio::select! {
+                    () = supervise(thread_shared, scheduler) => {}
+                    _ = stop_rx => {}
+                }
+            });
+            // Drop (not shut down gracefully): in-flight requests are abandoned, not finished.
+            runtime.shutdown_timeout(Duration::from_millis(200));
+        })
+        .map_err(StartError::Thread)?;
+    Ok(Handle {
+        shared,
+        runtime: handle,
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    })
+}
+
+/// Loads the setting, follows its changes, and runs the scheduler; a panic anywhere in
+/// telemetry is caught and logged, and the scheduler starts again after a pause.
+async fn supervise(shared: Arc<Shared>, scheduler: Scheduler<RealSources>) {
+    shared.refresh().await;
+    let poller = {
+        let shared = Arc::clone(&shared);
+        async move {
+            loop {
+                tokio::time::sleep(SETTINGS_POLL).await;
+                shared.refresh().await;
+            }
+        }
+    };
+    let run = async move {
+        loop {
+            let attempt = std::panic::AssertUnwindSafe(scheduler.clone().run()).catch_unwind();
+            match attempt.await {
+                Ok(()) => return,
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!(panic = %what, "telemetry scheduler panicked; restarting it in a minute");
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                }
+            }
+        }
+    };
+    tokio::join!(poller, run);
+}
+
+impl Handle {
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The runtime telemetry runs on, to run more work there (the control API).
+    pub fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.runtime
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
+    }
+
+    /// Switches telemetry on or off from the host's own thread.
+    pub fn set_enabled(&self, enabled: bool, modifier: &str) -> Result<Settings, StoreError> {
+        let shared = Arc::clone(&self.shared);
+        let modifier = modifier.to_owned();
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.runtime.spawn(async move {
+            let _ = tx.send(shared.set_enabled(enabled, &modifier).await);
+        });
+        rx.recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| {
+                Err(StoreError::Other(
+                    "the telemetry runtime did not answer".into(),
+                ))
+            })
+    }
+
+    /// Stops telemetry: nothing more is collected or sent. Returns within about a second.
+    pub fn stop(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let deadline = std::time::Instant::now() + STOP_GRACE;
+            while !thread.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            } else {
+                // Detached: it holds no lock the host needs and exits on its own.
+                tracing::warn!("the telemetry thread did not stop in time; leaving it behind");
+            }
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+/// Collects a report now, for `preview`: returns the exact JSON that would be sent and the
+/// sources that could not be read. Never sends, never connects to the endpoint.
+pub async fn preview(parts: &Parts) -> (serde_json::Value, Vec<(&'static str, String)>) {
+    let payload = crate::generated::collect(&*parts.sources).await;
+    let value = serde_json::to_value(&payload).unwrap_or_default();
+    (value, parts.sources.take_failures())
+}
+
+/// The next planned send, for `status`: `None` while disabled.
+pub fn next_send(
+    state: &crate::store::SendState,
+    now: Timestamp,
+    config: &Config,
+    enabled: bool,
+) -> Option<Timestamp> {
+    enabled.then(|| {
+        state
+            .next_due
+            .unwrap_or_else(|| now.plus(config.initial_delay))
+    })
+}
+
+/// The count of reports sent since start (tests, status).
+pub fn successes(metrics: &Metrics) -> u64 {
+    metrics.successes.load(Ordering::Relaxed)
+}

@@ -1,0 +1,421 @@
+//! The embedded store: a directory of small JSON files, for a single host.
+//!
+//! Every operation holds an exclusive lock on `store.lock` (an OS file lock, released by the
+//! kernel when a process dies) for one read-modify-write, so several processes sharing the
+//! directory never both create an installation id nor both win the send lease of a period.
+//! Every write goes to a temporary file that is flushed to disk and then renamed over the old
+//! one, so a process killed at any moment leaves either the old or the new file, never a mix.
+//! The installation id is also kept in a backup file, written first; a damaged id file is
+//! restored from it, and the id is never replaced.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::{Attempt, Lease, PeriodEnd, SendState, Settings, StateStore, StoreError};
+use crate::clock::{Clock, Timestamp};
+
+const LOCK: &str = "store.lock";
+const INSTALLATION: &str = "installation.json";
+const INSTALLATION_BACKUP: &str = "installation.backup.json";
+const SETTINGS: &str = "settings.json";
+const SEND_STATE: &str = "send-state.json";
+
+/// The installation document, shaped like Optimize's metadata document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Installation {
+    installation_id: String,
+    schema_version: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmbeddedStore {
+    dir: Arc<PathBuf>,
+    clock: Arc<dyn Clock>,
+}
+
+impl EmbeddedStore {
+    /// Opens (and creates, if needed) the store directory.
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
+        Ok(Self {
+            dir: Arc::new(dir.to_path_buf()),
+            clock,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Runs `f` on a blocking thread while holding the store lock.
+    fn locked<T, F>(&self, f: F) -> BoxFuture<'static, Result<T, StoreError>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Path) -> Result<T, StoreError> + Send + 'static,
+    {
+        let dir = Arc::clone(&self.dir);
+        Box::pin(async move {
+            match tokio::task::spawn_blocking(move || with_lock(&dir, f)).await {
+                Ok(result) => result,
+                Err(e) => Err(StoreError::Other(format!("store task failed: {e}"))),
+            }
+        })
+    }
+
+    /// Reads the send state without taking the lock (a reader only ever sees whole files).
+    pub fn read_send_state(dir: &Path) -> Result<SendState, StoreError> {
+        Ok(read_json::<SendState>(&dir.join(SEND_STATE))?.unwrap_or_default())
+    }
+}
+
+fn io(path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn with_lock<T>(
+    dir: &Path,
+    f: impl FnOnce(&Path) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let path = dir.join(LOCK);
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| io(&path, e))?;
+    lock.lock().map_err(|e| io(&path, e))?;
+    let result = f(dir);
+    // Closing the file releases the lock too; unlocking first makes the order explicit.
+    let _ = lock.unlock();
+    result
+}
+
+/// Reads a JSON file: `Ok(None)` if it does not exist, `Err` if it cannot be read, and
+/// `Ok(None)` with a log line if it is damaged (the callers decide how to recover).
+fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, StoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => match serde_json::from_slice(&bytes) {
+            Ok(value) => Ok(Some(value)),
+            Err(e) => {
+                tracing::warn!(file = %path.display(), error = %e, "state file is damaged; recovering");
+                Ok(None)
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(path, e)),
+    }
+}
+
+/// Writes `value` to `path` atomically: temporary file, fsync, rename, fsync of the directory.
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec_pretty(value).map_err(|e| StoreError::Other(e.to_string()))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.{}.{}.tmp",
+        path.file_name()
+            .map_or_else(|| "state".into(), |n| n.to_string_lossy()),
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    let result = (|| {
+        let mut file = File::create(&tmp)?;
+        file.write_all(&bytes)?;
+        file.write_all(b"\n")?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)?;
+        // The rename itself must reach the disk, or a crash could bring back the old file.
+        File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|e| io(path, e))
+}
+
+fn exists(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
+}
+
+fn load_installation(dir: &Path) -> Result<String, StoreError> {
+    let primary = dir.join(INSTALLATION);
+    let backup = dir.join(INSTALLATION_BACKUP);
+    let valid =
+        |i: Option<Installation>| i.filter(|i| uuid::Uuid::parse_str(&i.installation_id).is_ok());
+    if let Some(i) = valid(read_json(&primary)?) {
+        if !matches!(valid(read_json(&backup)?), Some(ref b) if *b == i) {
+            write_json(&backup, &i)?;
+        }
+        return Ok(i.installation_id);
+    }
+    if let Some(i) = valid(read_json(&backup)?) {
+        tracing::warn!(file = %primary.display(), "installation id file missing or damaged; restored from its backup");
+        write_json(&primary, &i)?;
+        return Ok(i.installation_id);
+    }
+    if exists(&primary) || exists(&backup) {
+        return Err(StoreError::InstallationIdLost {
+            path: primary.display().to_string(),
+        });
+    }
+    let created = Installation {
+        installation_id: uuid::Uuid::new_v4().to_string(),
+        schema_version: 1,
+    };
+    // Backup first: a crash between the two writes leaves a backup to restore from.
+    write_json(&backup, &created)?;
+    write_json(&primary, &created)?;
+    tracing::info!(installation = %created.installation_id, "created the installation id");
+    Ok(created.installation_id)
+}
+
+impl StateStore for EmbeddedStore {
+    fn installation_id(&self) -> BoxFuture<'_, Result<String, StoreError>> {
+        self.locked(load_installation)
+    }
+
+    fn settings(&self, initialize: bool) -> BoxFuture<'_, Result<Settings, StoreError>> {
+        self.locked(move |dir| {
+            let path = dir.join(SETTINGS);
+            if let Some(s) = read_json::<Settings>(&path)? {
+                return Ok(s);
+            }
+            let seeded = Settings {
+                metadata_telemetry_enabled: initialize,
+                last_modifier: None,
+                last_modified: None,
+            };
+            write_json(&path, &seeded)?;
+            Ok(seeded)
+        })
+    }
+
+    fn put_settings<'a>(
+        &'a self,
+        enabled: bool,
+        modifier: &'a str,
+        at: Timestamp,
+    ) -> BoxFuture<'a, Result<Settings, StoreError>> {
+        let modifier = modifier.to_owned();
+        self.locked(move |dir| {
+            let s = Settings {
+                metadata_telemetry_enabled: enabled,
+                last_modifier: Some(modifier),
+                last_modified: Some(at),
+            };
+            write_json(&dir.join(SETTINGS), &s)?;
+            Ok(s)
+        })
+    }
+
+    fn send_state(&self) -> BoxFuture<'_, Result<SendState, StoreError>> {
+        self.locked(EmbeddedStore::read_send_state)
+    }
+
+    fn acquire_lease<'a>(
+        &'a self,
+        period: &'a str,
+        holder: &'a str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let (period, holder) = (period.to_owned(), holder.to_owned());
+        self.locked(move |dir| {
+            let path = dir.join(SEND_STATE);
+            let mut state = read_json::<SendState>(&path)?.unwrap_or_default();
+            if state.period() != period {
+                return Ok(false);
+            }
+            let free = match &state.lease {
+                None => true,
+                Some(l) => l.period != period || l.holder == holder || l.expires <= now,
+            };
+            if !free {
+                return Ok(false);
+            }
+            state.lease = Some(Lease {
+                period,
+                holder,
+                expires: now.plus(ttl),
+            });
+            write_json(&path, &state)?;
+            Ok(true)
+        })
+    }
+
+    fn record_attempt<'a>(&'a self, attempt: Attempt) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.locked(move |dir| {
+            let path = dir.join(SEND_STATE);
+            let mut state = read_json::<SendState>(&path)?.unwrap_or_default();
+            state.last_attempt = Some(attempt);
+            write_json(&path, &state)
+        })
+    }
+
+    fn finish_period<'a>(
+        &'a self,
+        period: &'a str,
+        holder: &'a str,
+        end: PeriodEnd,
+        interval: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let (period, holder) = (period.to_owned(), holder.to_owned());
+        let clock = Arc::clone(&self.clock);
+        self.locked(move |dir| {
+            let path = dir.join(SEND_STATE);
+            let mut state = read_json::<SendState>(&path)?.unwrap_or_default();
+            let holds = state.period() == period
+                && state
+                    .lease
+                    .as_ref()
+                    .is_some_and(|l| l.period == period && l.holder == holder);
+            if !holds {
+                return Ok(false);
+            }
+            match end {
+                PeriodEnd::Sent(at) => {
+                    state.last_success = Some(at);
+                    state.next_due = Some(at.plus(interval));
+                }
+                PeriodEnd::GaveUp { due } => {
+                    // The next period starts one interval after this one was due, but never in
+                    // the past: a long outage must not cause a burst of catch-up reports.
+                    let next = due.plus(interval);
+                    state.next_due = Some(next.max(clock.now()));
+                }
+            }
+            state.lease = None;
+            write_json(&path, &state)?;
+            Ok(true)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "ot-embedded-{name}-{}-{}",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn store(dir: &Path) -> EmbeddedStore {
+        EmbeddedStore::open(dir, Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[tokio::test]
+    async fn the_installation_id_is_created_once_and_survives_damage() {
+        let dir = temp("id");
+        let s = store(&dir);
+        let id = s.installation_id().await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(uuid::Uuid::parse_str(&id).is_ok());
+        assert_eq!(s.installation_id().await.ok().as_deref(), Some(id.as_str()));
+        std::fs::write(dir.join(INSTALLATION), b"{\"installationId\": 12")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.installation_id().await.ok().as_deref(),
+            Some(id.as_str()),
+            "restored from the backup"
+        );
+        std::fs::write(dir.join(INSTALLATION), b"garbage").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.join(INSTALLATION_BACKUP), b"garbage").unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(
+                s.installation_id().await,
+                Err(StoreError::InstallationIdLost { .. })
+            ),
+            "never invents a new id"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn settings_are_seeded_once_then_the_stored_choice_wins() {
+        let dir = temp("settings");
+        let s = store(&dir);
+        assert!(
+            s.settings(true)
+                .await
+                .is_ok_and(|s| s.metadata_telemetry_enabled)
+        );
+        let changed = s
+            .put_settings(false, "demo", Timestamp(5))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(changed.last_modifier.as_deref(), Some("demo"));
+        assert!(
+            s.settings(true)
+                .await
+                .is_ok_and(|s| !s.metadata_telemetry_enabled),
+            "initializeTelemetry no longer applies"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn one_holder_per_period_until_the_lease_expires_or_the_period_ends() {
+        let dir = temp("lease");
+        let s = store(&dir);
+        let ttl = Duration::from_secs(60);
+        assert!(
+            s.acquire_lease("first", "a", Timestamp(0), ttl)
+                .await
+                .unwrap_or(false)
+        );
+        assert!(
+            !s.acquire_lease("first", "b", Timestamp(1_000), ttl)
+                .await
+                .unwrap_or(true)
+        );
+        assert!(
+            s.acquire_lease("first", "a", Timestamp(2_000), ttl)
+                .await
+                .unwrap_or(false),
+            "renewal"
+        );
+        assert!(
+            s.acquire_lease("first", "b", Timestamp(62_001), ttl)
+                .await
+                .unwrap_or(false),
+            "expired"
+        );
+        assert!(
+            !s.finish_period("first", "a", PeriodEnd::Sent(Timestamp(70_000)), ttl)
+                .await
+                .unwrap_or(true),
+            "a lost it"
+        );
+        assert!(
+            s.finish_period("first", "b", PeriodEnd::Sent(Timestamp(70_000)), ttl)
+                .await
+                .unwrap_or(false)
+        );
+        let state = s.send_state().await.unwrap_or_default();
+        assert_eq!(state.next_due, Some(Timestamp(130_000)));
+        assert!(
+            !s.acquire_lease("first", "c", Timestamp(80_000), ttl)
+                .await
+                .unwrap_or(true),
+            "period is over"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

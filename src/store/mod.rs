@@ -1,0 +1,127 @@
+//! Where the runtime keeps what must survive a restart: the installation id, the telemetry
+//! setting, and the send state (last success, the next due report, the current attempt and the
+//! send lease). The trait lets the single-host embedded store and the cluster-wide store share
+//! the scheduler.
+
+pub mod embedded;
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+
+/// The telemetry setting, as Optimize stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub metadata_telemetry_enabled: bool,
+    pub last_modifier: Option<String>,
+    pub last_modified: Option<Timestamp>,
+}
+
+/// One send attempt, as remembered between restarts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    pub at: Timestamp,
+    pub success: bool,
+    /// The HTTP status or the error, for `status`.
+    pub outcome: String,
+}
+
+/// Who may send for which period, and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lease {
+    pub period: String,
+    pub holder: String,
+    pub expires: Timestamp,
+}
+
+/// The scheduler's memory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendState {
+    pub last_success: Option<Timestamp>,
+    /// When the next report is due; `None` until the first period ends.
+    pub next_due: Option<Timestamp>,
+    pub last_attempt: Option<Attempt>,
+    pub lease: Option<Lease>,
+}
+
+impl SendState {
+    /// The name of the period the next report belongs to; every instance computes the same.
+    pub fn period(&self) -> String {
+        self.next_due
+            .map_or_else(|| "first".to_owned(), |t| t.rfc3339())
+    }
+}
+
+/// How a period ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodEnd {
+    /// Sent at this time: the next report is due one interval later.
+    Sent(Timestamp),
+    /// Every attempt failed: wait for the next period, which starts one interval after `due`.
+    GaveUp { due: Timestamp },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("state store I/O on `{path}`: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the installation id in `{path}` and its backup are both unreadable; refusing to create a new one, which would change the installation id (restore the file or remove both to start afresh)"
+    )]
+    InstallationIdLost { path: String },
+    #[error("state store: {0}")]
+    Other(String),
+}
+
+/// The persistent state. Every method is one atomic step, safe to call from several processes
+/// (embedded store) or instances (cluster store) at once.
+pub trait StateStore: Send + Sync + std::fmt::Debug {
+    /// The installation id, created (a random UUID) if there is none yet; never replaced.
+    fn installation_id(&self) -> BoxFuture<'_, Result<String, StoreError>>;
+
+    /// The setting, first stored from `initialize` if there is none yet.
+    fn settings(&self, initialize: bool) -> BoxFuture<'_, Result<Settings, StoreError>>;
+
+    /// Stores the setting as changed by `modifier` at `at`.
+    fn put_settings<'a>(
+        &'a self,
+        enabled: bool,
+        modifier: &'a str,
+        at: Timestamp,
+    ) -> BoxFuture<'a, Result<Settings, StoreError>>;
+
+    fn send_state(&self) -> BoxFuture<'_, Result<SendState, StoreError>>;
+
+    /// Takes the send lease for `period` if nobody holds an unexpired lease for it and the
+    /// period has not been finished yet. Only the holder sends.
+    fn acquire_lease<'a>(
+        &'a self,
+        period: &'a str,
+        holder: &'a str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// Records an attempt of the lease holder.
+    fn record_attempt<'a>(&'a self, attempt: Attempt) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Ends `period` for `holder` and releases the lease. Ignored if the lease was lost.
+    fn finish_period<'a>(
+        &'a self,
+        period: &'a str,
+        holder: &'a str,
+        end: PeriodEnd,
+        interval: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+}

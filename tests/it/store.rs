@@ -1,0 +1,66 @@
+//! The embedded store shared by many threads at once: one installation id, one lease winner.
+
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use optimize_telemetry::clock::{SystemClock, Timestamp};
+use optimize_telemetry::store::StateStore;
+use optimize_telemetry::store::embedded::EmbeddedStore;
+
+use crate::support::TempDir;
+
+fn block_on<T>(f: impl Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .block_on(f)
+}
+
+#[test]
+fn eight_racing_openers_agree_on_one_installation_id() {
+    let dir = TempDir::new("race-id");
+    let barrier = Arc::new(Barrier::new(8));
+    let ids: Vec<String> = (0..8)
+        .map(|_| {
+            let (path, barrier) = (dir.join("state"), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                let store = EmbeddedStore::open(&path, Arc::new(SystemClock))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                barrier.wait();
+                block_on(store.installation_id()).unwrap_or_else(|e| panic!("{e}"))
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap_or_else(|_| panic!("thread panicked")))
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+}
+
+#[test]
+fn eight_racing_senders_yield_exactly_one_lease_holder() {
+    let dir = TempDir::new("race-lease");
+    let barrier = Arc::new(Barrier::new(8));
+    let won: usize = (0..8)
+        .map(|i| {
+            let (path, barrier) = (dir.join("state"), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                let store = EmbeddedStore::open(&path, Arc::new(SystemClock))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                barrier.wait();
+                block_on(store.acquire_lease(
+                    "first",
+                    &format!("holder-{i}"),
+                    Timestamp(1_000),
+                    Duration::from_secs(60),
+                ))
+                .unwrap_or_else(|e| panic!("{e}"))
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| usize::from(t.join().unwrap_or_else(|_| panic!("thread panicked"))))
+        .sum();
+    assert_eq!(won, 1);
+}

@@ -1,0 +1,51 @@
+//! Test support: certificates made at test time, the loopback HTTPS receiver, and loopback
+//! fakes of Elasticsearch and Camunda 7 that serve their documented responses.
+
+pub mod fakes;
+pub mod receiver;
+pub mod tls;
+
+use std::path::PathBuf;
+
+/// A fresh directory under the system temp dir, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "ot-it-{name}-{}-{:08x}",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds or `timeout` passes (real time, for tests that
+/// involve real sockets and threads).
+pub fn wait_until(timeout: std::time::Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    condition()
+}
