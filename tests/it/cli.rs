@@ -161,6 +161,7 @@ fn run_stops_on_sigterm_within_a_second_even_with_a_hung_endpoint() {
     let took = started.elapsed();
     let Some(status) = status else {
         let _ = child.kill();
+        let _ = child.wait();
         panic!("run did not exit after SIGTERM");
     };
     assert!(status.success(), "{status:?}");

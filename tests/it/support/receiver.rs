@@ -70,11 +70,9 @@ impl Receiver {
             rustls::crypto::ring::default_provider(),
         ))
         .with_safe_default_protocol_versions()
-        .and_then(|b| {
-            Ok(b.with_no_client_auth()
-                .with_single_cert(cert.chain, cert.key))
-        })
         .unwrap_or_else(|e| panic!("{e}"))
+        .with_no_client_auth()
+        .with_single_cert(cert.chain, cert.key)
         .unwrap_or_else(|e| panic!("{e}"));
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let acceptor = TlsAcceptor::from(Arc::new(config));
@@ -155,12 +153,6 @@ impl Receiver {
     /// Connections still open.
     pub fn open_connections(&self) -> usize {
         self.state.open.load(Ordering::SeqCst)
-    }
-
-    pub fn set_behaviour(&self, behaviour: Behaviour) {
-        if let Ok(mut b) = self.state.behaviour.lock() {
-            *b = Some(behaviour);
-        }
     }
 }
 
