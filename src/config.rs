@@ -11,6 +11,11 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+/// The shortest pause between two attempts to send.
+pub const MIN_RETRY: Duration = Duration::from_secs(1);
+/// The shortest reporting interval (for tests; production uses 24 hours).
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
 /// The file read when `--config` is not given.
 pub const DEFAULT_FILE: &str = "optimize-telemetry.toml";
 
@@ -437,7 +442,13 @@ impl Config {
                         .parse::<f64>()
                         .ok()
                         .and_then(|h| positive_duration(h * 3600.0))
-                        .ok_or_else(|| bad("must be a number of hours greater than 0".into()))?;
+                        .filter(|d| *d >= MIN_INTERVAL)
+                        .ok_or_else(|| {
+                            bad(
+                                "must be a number of hours greater than 0 (at least one second)"
+                                    .into(),
+                            )
+                        })?;
                 }
                 "telemetry.telemetryEndpoint" => {
                     self.endpoint = Some(https_url(&value).map_err(bad)?)
@@ -598,7 +609,7 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             err,
-            "environment variable OPTIMIZE_TELEMETRY_INTERVAL_HOURS: `telemetry.reportingIntervalInHours` must be a number of hours greater than 0"
+            "environment variable OPTIMIZE_TELEMETRY_INTERVAL_HOURS: `telemetry.reportingIntervalInHours` must be a number of hours greater than 0 (at least one second)"
         );
     }
 }

@@ -176,3 +176,18 @@ fn run_stops_on_sigterm_within_a_second_even_with_a_hung_endpoint() {
     );
     assert!(wait_until(Duration::from_secs(5), || rx.open_connections() == 0));
 }
+
+#[test]
+fn the_shipped_example_configuration_is_valid_and_shows_the_defaults() {
+    let path = crate::repo_root().join("optimize-telemetry.example.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let parsed = optimize_telemetry::Config::parse("example.toml", &text, &|_| None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let defaults = optimize_telemetry::Config::parse("empty.toml", "", &|_| None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        format!("{parsed:?}"),
+        format!("{defaults:?}"),
+        "the example's values must be the defaults"
+    );
+}
