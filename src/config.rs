@@ -52,7 +52,43 @@ pub struct Config {
     pub license_file: Option<PathBuf>,
     pub engines: Vec<EngineConfig>,
     pub state: StateConfig,
+    pub control: ControlConfig,
+    /// The environment variable that forces telemetry off on this host, if one is set.
+    pub kill_switch: Option<String>,
 }
+
+/// The control API of `run`.
+#[derive(Debug, Clone)]
+pub struct ControlConfig {
+    /// Whether `run` serves it.
+    pub enabled: bool,
+    /// Where it listens; loopback unless configured otherwise.
+    pub address: std::net::SocketAddr,
+    /// Users who may change the setting.
+    pub super_user_ids: Vec<String>,
+    /// Bearer tokens, stored as SHA-256 digests only.
+    pub tokens: Vec<TokenConfig>,
+}
+
+#[derive(Clone)]
+pub struct TokenConfig {
+    pub user_id: String,
+    pub sha256: [u8; 32],
+    pub expires: Option<crate::clock::Timestamp>,
+}
+
+impl std::fmt::Debug for TokenConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Even a digest has no business in logs.
+        f.debug_struct("TokenConfig")
+            .field("user_id", &self.user_id)
+            .field("expires", &self.expires)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The environment variables that force telemetry off, whatever the stored setting says.
+pub const KILL_SWITCHES: [&str; 2] = ["OPTIMIZE_TELEMETRY_DISABLED", "DO_NOT_TRACK"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
@@ -130,6 +166,13 @@ impl Default for Config {
             state: StateConfig {
                 dir: PathBuf::from("optimize-telemetry-state"),
             },
+            control: ControlConfig {
+                enabled: true,
+                address: std::net::SocketAddr::from(([127, 0, 0, 1], 8095)),
+                super_user_ids: Vec::new(),
+                tokens: Vec::new(),
+            },
+            kill_switch: None,
         }
     }
 }
@@ -153,6 +196,26 @@ struct RawFile {
     state: RawState,
     #[serde(default)]
     http: RawHttp,
+    #[serde(default)]
+    control: RawControl,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawControl {
+    enabled: Option<Spanned<bool>>,
+    address: Option<Spanned<String>>,
+    super_user_ids: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    tokens: Vec<RawToken>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawToken {
+    user_id: Spanned<String>,
+    sha256: Spanned<String>,
+    expires: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -231,6 +294,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("OPTIMIZE_TELEMETRY_STATE_DIR", "state.dir"),
     ("OPTIMIZE_TELEMETRY_CA_FILE", "http.caFile"),
     ("OPTIMIZE_TELEMETRY_PROXY", "http.proxy"),
+    ("OPTIMIZE_TELEMETRY_CONTROL_ADDRESS", "control.address"),
 ];
 
 /// Where a value came from, for messages.
@@ -414,7 +478,67 @@ impl Config {
                 )
             })?;
         }
+        let ctl = &raw.control;
+        if let Some(v) = &ctl.enabled {
+            c.control.enabled = *v.get_ref();
+        }
+        if let Some(v) = &ctl.address {
+            c.control.address = v.get_ref().trim().parse().map_err(|_| {
+                bad(
+                    v.span(),
+                    "control.address",
+                    "must be an IP address and port, such as 127.0.0.1:8095".into(),
+                )
+            })?;
+        }
+        for id in ctl.super_user_ids.iter().flatten() {
+            if id.get_ref().trim().is_empty() {
+                return Err(bad(
+                    id.span(),
+                    "control.superUserIds",
+                    "must not hold an empty user id".into(),
+                ));
+            }
+            c.control.super_user_ids.push(id.get_ref().clone());
+        }
+        for t in &ctl.tokens {
+            if t.user_id.get_ref().trim().is_empty() {
+                return Err(bad(
+                    t.user_id.span(),
+                    "control.tokens.userId",
+                    "must not be empty".into(),
+                ));
+            }
+            let sha256 = parse_digest(t.sha256.get_ref()).ok_or_else(|| {
+                bad(
+                    t.sha256.span(),
+                    "control.tokens.sha256",
+                    "must be the 64 hex digits of the token's SHA-256 (make it with `optimize-telemetry hash-token`)".into(),
+                )
+            })?;
+            let expires = match &t.expires {
+                None => None,
+                Some(v) => Some(
+                    crate::clock::Timestamp::parse_rfc3339(v.get_ref()).ok_or_else(|| {
+                        bad(
+                            v.span(),
+                            "control.tokens.expires",
+                            "must be an RFC 3339 time such as 2027-01-01T00:00:00Z".into(),
+                        )
+                    })?,
+                ),
+            };
+            c.control.tokens.push(TokenConfig {
+                user_id: t.user_id.get_ref().clone(),
+                sha256,
+                expires,
+            });
+        }
         c.apply_env(env)?;
+        c.kill_switch = KILL_SWITCHES
+            .iter()
+            .find(|var| env(var).is_some_and(|v| is_set(&v)))
+            .map(|var| (*var).to_owned());
         if c.retry.cap < c.retry.base {
             c.retry.cap = c.retry.base;
         }
@@ -463,11 +587,36 @@ impl Config {
                 "state.dir" => self.state.dir = PathBuf::from(value),
                 "http.caFile" => self.http.ca_file = Some(PathBuf::from(value)),
                 "http.proxy" => self.http.proxy = Some(http_url(&value).map_err(bad)?),
+                "control.address" => {
+                    self.control.address = value.trim().parse().map_err(|_| {
+                        bad("must be an IP address and port, such as 127.0.0.1:8095".into())
+                    })?;
+                }
                 _ => {}
             }
         }
         Ok(())
     }
+}
+
+/// Whether a kill-switch variable is set: anything but empty, `0` or `false`.
+fn is_set(value: &str) -> bool {
+    !matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "" | "0" | "false" | "no"
+    )
+}
+
+fn parse_digest(text: &str) -> Option<[u8; 32]> {
+    let text = text.trim();
+    if text.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
 }
 
 fn positive_duration(seconds: f64) -> Option<Duration> {
@@ -584,6 +733,44 @@ mod tests {
                 .to_string();
             assert!(err.starts_with(expected), "{err}\nexpected: {expected}");
         }
+    }
+
+    #[test]
+    fn kill_switches_are_read_from_the_environment() {
+        for (var, value, expected) in [
+            (
+                "OPTIMIZE_TELEMETRY_DISABLED",
+                "1",
+                Some("OPTIMIZE_TELEMETRY_DISABLED"),
+            ),
+            ("DO_NOT_TRACK", "1", Some("DO_NOT_TRACK")),
+            ("DO_NOT_TRACK", "0", None),
+            ("OPTIMIZE_TELEMETRY_DISABLED", "", None),
+        ] {
+            let env = |k: &str| (k == var).then(|| value.to_owned());
+            let c = Config::parse("t.toml", "", &env).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(c.kill_switch.as_deref(), expected, "{var}={value}");
+        }
+    }
+
+    #[test]
+    fn tokens_are_digests_and_never_shown() {
+        let digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let c = parse(&format!("[control]\nsuperUserIds = [\"demo\"]\n[[control.tokens]]\nuserId = \"demo\"\nsha256 = \"{digest}\"\n"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.control.tokens[0].sha256[0], 0x9f);
+        assert!(
+            !format!("{c:?}").contains("9f86d0"),
+            "the digest must not appear in debug output"
+        );
+        let err = parse("[[control.tokens]]\nuserId = \"demo\"\nsha256 = \"test\"\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("t.toml:3:10: `control.tokens.sha256` must be the 64 hex digits"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -10,8 +10,10 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/telemetry.rs"));
 }
 
+pub mod audit;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod disclosed;
 pub mod runtime;
 pub mod scheduler;

@@ -25,6 +25,51 @@ pub const SETTINGS_POLL: Duration = Duration::from_secs(30);
 /// How long `stop` waits for the telemetry thread.
 const STOP_GRACE: Duration = Duration::from_millis(900);
 
+/// Why the setting could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum SetError {
+    #[error("telemetry is switched off on this host by the environment variable {0}")]
+    KillSwitch(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What `status` shows.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    /// Whether reports are being sent: the stored setting, unless a kill switch overrides it.
+    pub enabled: bool,
+    pub setting: Settings,
+    pub kill_switch: Option<String>,
+    pub endpoint: Option<String>,
+    pub last_attempt: Option<crate::store::Attempt>,
+    pub last_success: Option<Timestamp>,
+    pub next_send: Option<Timestamp>,
+}
+
+impl Status {
+    /// Reads the status from the store, as `status` does without a daemon.
+    pub async fn read(parts: &Parts) -> Result<Status, StoreError> {
+        let setting = parts
+            .store
+            .settings(parts.config.initialize_telemetry)
+            .await?;
+        let state = parts.store.send_state().await?;
+        let enabled = setting.metadata_telemetry_enabled && parts.config.kill_switch.is_none();
+        let sendable = enabled && parts.config.endpoint.is_some();
+        Ok(Status {
+            enabled,
+            kill_switch: parts.config.kill_switch.clone(),
+            endpoint: parts.config.endpoint.as_ref().map(ToString::to_string),
+            last_attempt: state.last_attempt.clone(),
+            last_success: state.last_success,
+            next_send: next_send(&state, parts.clock.now(), &parts.config, sendable),
+            setting,
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
@@ -85,13 +130,28 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Whether telemetry is enabled right now.
+    /// Whether telemetry is enabled right now (the stored setting, unless a kill switch is set).
     pub fn enabled(&self) -> bool {
         *self.enabled_tx.borrow()
     }
 
-    /// Stores the setting and applies it at once.
-    pub async fn set_enabled(&self, enabled: bool, modifier: &str) -> Result<Settings, StoreError> {
+    /// The setting as stored.
+    pub async fn stored_settings(&self) -> Result<Settings, StoreError> {
+        self.parts
+            .store
+            .settings(self.parts.config.initialize_telemetry)
+            .await
+    }
+
+    pub async fn status(&self) -> Result<Status, StoreError> {
+        Status::read(&self.parts).await
+    }
+
+    /// Stores the setting and applies it at once. Refused while a kill switch is set.
+    pub async fn set_enabled(&self, enabled: bool, modifier: &str) -> Result<Settings, SetError> {
+        if let Some(var) = &self.parts.config.kill_switch {
+            return Err(SetError::KillSwitch(var.clone()));
+        }
         let settings = self
             .parts
             .store
@@ -111,9 +171,11 @@ impl Shared {
             .await
         {
             Ok(s) => {
+                let effective =
+                    s.metadata_telemetry_enabled && self.parts.config.kill_switch.is_none();
                 self.enabled_tx.send_if_modified(|on| {
-                    let changed = *on != s.metadata_telemetry_enabled;
-                    *on = s.metadata_telemetry_enabled;
+                    let changed = *on != effective;
+                    *on = effective;
                     changed
                 });
             }
@@ -170,8 +232,15 @@ pub fn start_with(config: Config, options: Options) -> Result<Handle, StartError
         holder: format!("pid{}-{:016x}", std::process::id(), fastrand::u64(..)),
         enabled: enabled_rx,
         metrics: Arc::clone(&shared.metrics),
-        observer: options.observer,
+        observer: Some(
+            options
+                .observer
+                .unwrap_or_else(|| ledger_observer(&shared.parts.config.state.dir)),
+        ),
     };
+    if let Some(var) = &shared.parts.config.kill_switch {
+        tracing::info!(variable = %var, "telemetry is switched off on this host by the environment");
+    }
     let thread_shared = Arc::clone(&shared);
     let thread = std::thread::Builder::new()
         .name("optimize-telemetry".into())
@@ -191,6 +260,28 @@ pub fn start_with(config: Config, options: Options) -> Result<Handle, StartError
         runtime: handle,
         stop: Some(stop_tx),
         thread: Some(thread),
+    })
+}
+
+/// Appends every attempt to the audit ledger in the state directory (off the runtime thread).
+fn ledger_observer(dir: &std::path::Path) -> AttemptObserver {
+    let ledger = crate::audit::Ledger::new(dir);
+    Arc::new(move |record: &crate::scheduler::AttemptRecord| {
+        let ledger = ledger.clone();
+        let record = record.clone();
+        tokio::task::spawn_blocking(move || {
+            let o = &record.outcome;
+            if let Err(e) = ledger.append(
+                record.at,
+                &record.endpoint,
+                o.success,
+                o.status,
+                o.error.clone(),
+                &record.payload,
+            ) {
+                tracing::warn!(error = %e, "cannot write the audit ledger");
+            }
+        });
     })
 }
 
@@ -242,7 +333,7 @@ impl Handle {
     }
 
     /// Switches telemetry on or off from the host's own thread.
-    pub fn set_enabled(&self, enabled: bool, modifier: &str) -> Result<Settings, StoreError> {
+    pub fn set_enabled(&self, enabled: bool, modifier: &str) -> Result<Settings, SetError> {
         let shared = Arc::clone(&self.shared);
         let modifier = modifier.to_owned();
         let (tx, rx) = std::sync::mpsc::channel();
@@ -251,9 +342,9 @@ impl Handle {
         });
         rx.recv_timeout(Duration::from_secs(10))
             .unwrap_or_else(|_| {
-                Err(StoreError::Other(
+                Err(SetError::Store(StoreError::Other(
                     "the telemetry runtime did not answer".into(),
-                ))
+                )))
             })
     }
 

@@ -59,6 +59,16 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, Sender
     Ok(config)
 }
 
+/// A client for talking to the local daemon (plain HTTP on loopback, no proxy), for the CLI.
+pub fn local_client(timeout: Duration) -> Result<reqwest::Client, SenderError> {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config(None)?)
+        .no_proxy()
+        .timeout(timeout)
+        .build()
+        .map_err(|e| SenderError::Client(e.to_string()))
+}
+
 /// What one attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {

@@ -1,9 +1,12 @@
 //! Integration tests of the runtime crate: the generated code, the runtime over real loopback
 //! HTTPS, scheduling on a paused clock, and the command line.
 
+mod audit;
 mod cli;
 mod collect;
 mod compile_fail;
+mod control;
+mod daemon;
 mod runtime;
 mod schedule;
 mod sender;

@@ -1,0 +1,293 @@
+//! The audit ledger: every send attempt, appended to `audit.jsonl` in the state directory.
+//!
+//! Each line holds the time, the endpoint, the outcome, the payload itself and its SHA-256, a
+//! sequence number, and the hash of the previous entry: a hash chain. Editing, removing or
+//! reordering an entry breaks the chain, and [`verify`] names the first entry where it breaks.
+//! The ledger is size-bounded: when `audit.jsonl` grows past its limit it becomes
+//! `audit.1.jsonl` (older files shift up, the oldest is dropped); the chain runs on across files,
+//! so what is kept stays verifiable from its oldest entry on.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::clock::Timestamp;
+
+pub const FILE: &str = "audit.jsonl";
+const LOCK: &str = "audit.lock";
+/// The `prev` of the very first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One attempt as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    pub seq: u64,
+    pub time: Timestamp,
+    pub endpoint: String,
+    pub success: bool,
+    /// The HTTP status, if the server answered.
+    pub status: Option<u16>,
+    /// What went wrong, if anything.
+    pub error: Option<String>,
+    pub payload_sha256: String,
+    pub payload: serde_json::Value,
+    /// The hash of the previous entry (or [`GENESIS`]).
+    pub prev: String,
+    /// SHA-256 of this entry without this field, in the canonical serialization.
+    pub hash: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("audit ledger `{path}`: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Where the ledger lives and how big it may grow.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    dir: PathBuf,
+    /// Rotate `audit.jsonl` once it is larger than this.
+    pub max_bytes: u64,
+    /// How many rotated files are kept besides `audit.jsonl`.
+    pub keep: usize,
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// The hash of an entry: SHA-256 over its fields except `hash`, serialized in field order.
+fn entry_hash(e: &Entry) -> String {
+    let unhashed = serde_json::json!({
+        "seq": e.seq,
+        "time": e.time,
+        "endpoint": e.endpoint,
+        "success": e.success,
+        "status": e.status,
+        "error": e.error,
+        "payloadSha256": e.payload_sha256,
+        "payload": e.payload,
+        "prev": e.prev,
+    });
+    sha256_hex(unhashed.to_string().as_bytes())
+}
+
+fn io(path: &Path, source: std::io::Error) -> AuditError {
+    AuditError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// One line of a ledger file, where it was read.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub file: PathBuf,
+    pub line: usize,
+    pub entry: Result<Entry, String>,
+}
+
+impl Ledger {
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            max_bytes: 1024 * 1024,
+            keep: 4,
+        }
+    }
+
+    fn rotated(&self, n: usize) -> PathBuf {
+        self.dir.join(format!("audit.{n}.jsonl"))
+    }
+
+    /// The ledger files, oldest first.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = (1..=self.keep)
+            .rev()
+            .map(|n| self.rotated(n))
+            .filter(|p| p.exists())
+            .collect();
+        let current = self.dir.join(FILE);
+        if current.exists() {
+            files.push(current);
+        }
+        files
+    }
+
+    /// Every entry, oldest first, with where it was read; unparseable lines are kept as errors.
+    pub fn read(&self) -> Result<Vec<Located>, AuditError> {
+        let mut out = Vec::new();
+        for file in self.files() {
+            let text = std::fs::read_to_string(&file).map_err(|e| io(&file, e))?;
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                out.push(Located {
+                    file: file.clone(),
+                    line: i + 1,
+                    entry: serde_json::from_str(line).map_err(|e| e.to_string()),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Appends one attempt; `payload` is the exact bytes sent.
+    #[allow(clippy::too_many_arguments)]
+    pub fn append(
+        &self,
+        time: Timestamp,
+        endpoint: &str,
+        success: bool,
+        status: Option<u16>,
+        error: Option<String>,
+        payload: &[u8],
+    ) -> Result<Entry, AuditError> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| io(&self.dir, e))?;
+        let lock_path = self.dir.join(LOCK);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| io(&lock_path, e))?;
+        lock.lock().map_err(|e| io(&lock_path, e))?;
+        let last = self.read()?.into_iter().rev().find_map(|l| l.entry.ok());
+        let mut entry = Entry {
+            seq: last.as_ref().map_or(1, |e| e.seq + 1),
+            time,
+            endpoint: endpoint.to_owned(),
+            success,
+            status,
+            error,
+            payload_sha256: sha256_hex(payload),
+            payload: serde_json::from_slice(payload).unwrap_or(serde_json::Value::Null),
+            prev: last.map_or_else(|| GENESIS.to_owned(), |e| e.hash),
+            hash: String::new(),
+        };
+        entry.hash = entry_hash(&entry);
+        let current = self.dir.join(FILE);
+        if std::fs::metadata(&current).is_ok_and(|m| m.len() > self.max_bytes) {
+            self.rotate()?;
+        }
+        let mut line = serde_json::to_vec(&entry).unwrap_or_default();
+        line.push(b'\n');
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&current)
+            .map_err(|e| io(&current, e))?;
+        file.write_all(&line).map_err(|e| io(&current, e))?;
+        file.sync_all().map_err(|e| io(&current, e))?;
+        let _ = lock.unlock();
+        Ok(entry)
+    }
+
+    fn rotate(&self) -> Result<(), AuditError> {
+        let oldest = self.rotated(self.keep);
+        if oldest.exists() {
+            std::fs::remove_file(&oldest).map_err(|e| io(&oldest, e))?;
+        }
+        for n in (1..self.keep).rev() {
+            let from = self.rotated(n);
+            if from.exists() {
+                std::fs::rename(&from, self.rotated(n + 1)).map_err(|e| io(&from, e))?;
+            }
+        }
+        let current = self.dir.join(FILE);
+        std::fs::rename(&current, self.rotated(1)).map_err(|e| io(&current, e))
+    }
+}
+
+/// What verification found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The chain holds: `entries` entries, the oldest kept being number `first_seq`.
+    Intact {
+        entries: usize,
+        first_seq: Option<u64>,
+    },
+    /// The chain breaks at this entry.
+    Broken {
+        file: PathBuf,
+        line: usize,
+        seq: Option<u64>,
+        reason: String,
+    },
+}
+
+/// Checks every kept entry: its own hash, its link to the one before, and the sequence.
+pub fn verify(entries: &[Located]) -> Verdict {
+    let mut previous: Option<&Entry> = None;
+    for located in entries {
+        let broken = |seq: Option<u64>, reason: String| Verdict::Broken {
+            file: located.file.clone(),
+            line: located.line,
+            seq,
+            reason,
+        };
+        let entry = match &located.entry {
+            Ok(e) => e,
+            Err(why) => return broken(None, format!("not a ledger entry ({why})")),
+        };
+        if entry_hash(entry) != entry.hash {
+            return broken(
+                Some(entry.seq),
+                "its content does not match its hash: the entry was edited".into(),
+            );
+        }
+        // The payload is sent as compact JSON, which is how it is stored re-serialized.
+        if sha256_hex(entry.payload.to_string().as_bytes()) != entry.payload_sha256 {
+            return broken(
+                Some(entry.seq),
+                "its payload does not match the payload hash".into(),
+            );
+        }
+        match previous {
+            None => {
+                if entry.seq == 1 && entry.prev != GENESIS {
+                    return broken(Some(1), "the first entry does not start the chain".into());
+                }
+            }
+            Some(p) => {
+                if entry.seq != p.seq + 1 {
+                    return broken(
+                        Some(entry.seq),
+                        format!(
+                            "expected entry {} here: an entry was removed or moved",
+                            p.seq + 1
+                        ),
+                    );
+                }
+                if entry.prev != p.hash {
+                    return broken(
+                        Some(entry.seq),
+                        "it does not link to the entry before it".into(),
+                    );
+                }
+            }
+        }
+        previous = Some(entry);
+    }
+    Verdict::Intact {
+        entries: entries.len(),
+        first_seq: entries
+            .first()
+            .and_then(|l| l.entry.as_ref().ok())
+            .map(|e| e.seq),
+    }
+}

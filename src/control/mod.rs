@@ -1,0 +1,408 @@
+//! The control API and consent page served by `optimize-telemetry run` (loopback by default):
+//!
+//! | route | who | what |
+//! | --- | --- | --- |
+//! | `GET /` | anyone | the consent page (its data comes from the API, with the user's token) |
+//! | `GET /api/telemetry/disclosure` | anyone | the published disclosure page |
+//! | `GET /api/me` | signed in | `{"userId", "superUser"}` |
+//! | `GET /api/settings` | signed in | `{"metadataTelemetryEnabled", "lastModifier", "lastModified"}` |
+//! | `PUT /api/settings` | superusers | `{"metadataTelemetryEnabled": bool}`; applied at once |
+//! | `GET /api/status` | signed in | the effective state, kill switch, endpoint, last and next send |
+//! | `GET /api/telemetry/preview` | signed in | the report that would be sent now; never sends |
+//!
+//! Users sign in with a bearer token; the configuration holds only each token's SHA-256, and
+//! digests are compared in constant time. A token is never logged. Refusals: no or bad token 401,
+//! not a superuser 403 (`user [<id>] is not authorized to configure settings`), kill switch 409,
+//! bad JSON 400, wrong content type 415, oversized body 413; in every refused case the stored
+//! state is unchanged.
+
+pub mod auth;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+
+use crate::runtime::{SetError, Shared};
+use auth::{Auth, AuthError, User};
+
+/// The largest request body accepted (a settings change is about 40 bytes).
+pub const MAX_BODY: usize = 4 * 1024;
+/// The largest request head (request line and headers) accepted.
+pub const MAX_HEAD: usize = 16 * 1024;
+/// Connections served at once; more are closed at once.
+pub const MAX_CONNECTIONS: usize = 64;
+/// How long a client may take to send its request head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+const PAGE: &str = include_str!("page.html");
+const DISCLOSURE: &str = include_str!("../../docs/disclosure/telemetry.html");
+
+/// Everything a request needs.
+pub struct Control {
+    shared: Arc<Shared>,
+    auth: Auth,
+    page: String,
+    page_csp: String,
+}
+
+impl Control {
+    pub fn new(shared: Arc<Shared>) -> Self {
+        let auth = Auth::new(&shared.parts.config.control);
+        let page = PAGE
+            .replace("{{PRODUCT}}", &escape(crate::generated::PRODUCT_NAME))
+            .replace("{{ITEMS}}", &items_html());
+        // Only this page's own inline script may run: allowed by its hash.
+        let script = page
+            .split("<script>")
+            .nth(1)
+            .and_then(|s| s.split("</script>").next())
+            .unwrap_or_default();
+        let digest = sha2::Sha256::digest(script.as_bytes());
+        let page_csp = format!(
+            "default-src 'none'; script-src 'sha256-{}'; style-src 'unsafe-inline'; connect-src 'self'; \
+             base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            base64(&digest)
+        );
+        Self {
+            shared,
+            auth,
+            page,
+            page_csp,
+        }
+    }
+}
+
+use sha2::Digest as _;
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The disclosed items, as the page's summary: labels with their sensitivity.
+fn items_html() -> String {
+    let mut out = String::from("<ul class=\"items\">\n");
+    for item in crate::generated::items::ITEMS {
+        out.push_str(&format!(
+            "  <li>{} <span class=\"muted\">({})</span></li>\n",
+            escape(item.label),
+            escape(item.sensitivity)
+        ));
+    }
+    out.push_str("</ul>");
+    out
+}
+
+/// Binds the control API's address.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    if !addr.ip().is_loopback() {
+        tracing::warn!(%addr, "the control API listens beyond loopback: anyone who can reach it can try tokens");
+    }
+    TcpListener::bind(addr).await
+}
+
+/// Serves the control API on `listener` until the future is dropped.
+pub async fn serve(listener: TcpListener, control: Arc<Control>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let Ok((tcp, peer)) = listener.accept().await else {
+            // Out of file descriptors or similar: back off instead of spinning.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+            drop(tcp);
+            continue;
+        };
+        let control = Arc::clone(&control);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let control = Arc::clone(&control);
+                async move { Ok::<_, Infallible>(handle(&control, req, peer).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .max_buf_size(MAX_HEAD)
+                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+                .await;
+            drop(permit);
+        });
+    }
+}
+
+type Reply = Response<Full<Bytes>>;
+
+fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Reply {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    r
+}
+
+fn json(status: StatusCode, value: &serde_json::Value) -> Reply {
+    reply(
+        status,
+        "application/json",
+        serde_json::to_vec(value).unwrap_or_default(),
+    )
+}
+
+/// An error in Optimize's shape: `{"errorCode", "errorMessage"}`.
+fn error(status: StatusCode, code: &str, message: &str) -> Reply {
+    json(
+        status,
+        &serde_json::json!({ "errorCode": code, "errorMessage": message }),
+    )
+}
+
+async fn handle(control: &Control, req: Request<Incoming>, peer: SocketAddr) -> Reply {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let (response, user) = route(control, req).await;
+    // Never the Authorization header, never a token: who, what, and the answer.
+    tracing::info!(
+        %peer,
+        %method,
+        path = %path.chars().take(200).collect::<String>(),
+        status = response.status().as_u16(),
+        user = user.as_deref().unwrap_or("-"),
+        "control API"
+    );
+    response
+}
+
+async fn route(control: &Control, req: Request<Incoming>) -> (Reply, Option<String>) {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    match (&method, path.as_str()) {
+        (&Method::GET, "/") => {
+            let mut r = reply(
+                StatusCode::OK,
+                "text/html; charset=utf-8",
+                control.page.clone(),
+            );
+            if let Ok(v) = HeaderValue::from_str(&control.page_csp) {
+                r.headers_mut().insert(CONTENT_SECURITY_POLICY, v);
+            }
+            r.headers_mut()
+                .insert("x-frame-options", HeaderValue::from_static("DENY"));
+            (r, None)
+        }
+        (&Method::GET, "/api/telemetry/disclosure") => {
+            let mut r = reply(StatusCode::OK, "text/html; charset=utf-8", DISCLOSURE);
+            r.headers_mut().insert(
+                CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                ),
+            );
+            (r, None)
+        }
+        (_, "/" | "/api/telemetry/disclosure") => (method_not_allowed("GET"), None),
+        (_, "/api/me" | "/api/settings" | "/api/status" | "/api/telemetry/preview") => {
+            let now = control.shared.parts.clock.now();
+            let user = match control
+                .auth
+                .authenticate(req.headers().get(hyper::header::AUTHORIZATION), now)
+            {
+                Ok(user) => user,
+                Err(e) => return (unauthorized(&e), None),
+            };
+            let name = Some(user.id.clone());
+            (api(control, req, &user).await, name)
+        }
+        _ => (
+            error(
+                StatusCode::NOT_FOUND,
+                "notFound",
+                "there is nothing at this path",
+            ),
+            None,
+        ),
+    }
+}
+
+fn method_not_allowed(allow: &'static str) -> Reply {
+    let mut r = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "methodNotAllowed",
+        &format!("only {allow} is allowed here"),
+    );
+    r.headers_mut()
+        .insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
+    r
+}
+
+fn unauthorized(e: &AuthError) -> Reply {
+    let mut r = error(StatusCode::UNAUTHORIZED, "notAuthorized", &e.to_string());
+    r.headers_mut().insert(
+        hyper::header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer"),
+    );
+    r
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SettingsChange {
+    metadata_telemetry_enabled: bool,
+}
+
+async fn api(control: &Control, req: Request<Incoming>, user: &User) -> Reply {
+    let shared = &control.shared;
+    let path = req.uri().path().to_owned();
+    match (req.method().clone(), path.as_str()) {
+        (Method::GET, "/api/me") => json(
+            StatusCode::OK,
+            &serde_json::json!({ "userId": user.id, "superUser": user.super_user }),
+        ),
+        (Method::GET, "/api/settings") => match shared.stored_settings().await {
+            Ok(s) => json(StatusCode::OK, &serde_json::to_value(s).unwrap_or_default()),
+            Err(e) => error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storeUnavailable",
+                &e.to_string(),
+            ),
+        },
+        (Method::PUT, "/api/settings") => put_settings(control, req, user).await,
+        (Method::GET, "/api/status") => match shared.status().await {
+            Ok(status) => json(
+                StatusCode::OK,
+                &serde_json::to_value(status).unwrap_or_default(),
+            ),
+            Err(e) => error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storeUnavailable",
+                &e.to_string(),
+            ),
+        },
+        (Method::GET, "/api/telemetry/preview") => {
+            let (payload, _) = crate::runtime::preview(&shared.parts).await;
+            json(StatusCode::OK, &payload)
+        }
+        (_, "/api/settings") => method_not_allowed("GET, PUT"),
+        _ => method_not_allowed("GET"),
+    }
+}
+
+async fn put_settings(control: &Control, req: Request<Incoming>, user: &User) -> Reply {
+    if !user.super_user {
+        return error(
+            StatusCode::FORBIDDEN,
+            "notAuthorized",
+            &format!("user [{}] is not authorized to configure settings", user.id),
+        );
+    }
+    let is_json = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupportedMediaType",
+            "send the change as Content-Type: application/json",
+        );
+    }
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payloadTooLarge",
+                &format!("the request body is larger than {MAX_BODY} bytes"),
+            );
+        }
+        Err(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "badRequest",
+                "the request body could not be read",
+            );
+        }
+    };
+    let change: SettingsChange = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "badRequest",
+                &format!("expected {{\"metadataTelemetryEnabled\": true|false}}: {e}"),
+            );
+        }
+    };
+    match control
+        .shared
+        .set_enabled(change.metadata_telemetry_enabled, &user.id)
+        .await
+    {
+        Ok(s) => json(StatusCode::OK, &serde_json::to_value(s).unwrap_or_default()),
+        Err(SetError::KillSwitch(var)) => error(
+            StatusCode::CONFLICT,
+            "killSwitch",
+            &format!(
+                "telemetry is switched off on this host by the environment variable {var}; the setting cannot be changed while it is set"
+            ),
+        ),
+        Err(SetError::Store(e)) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storeUnavailable",
+            &e.to_string(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}
