@@ -2,6 +2,7 @@
 //! HTTPS, scheduling on a paused clock, and the command line.
 
 mod audit;
+mod browser;
 mod cli;
 mod collect;
 mod compile_fail;

@@ -4,6 +4,7 @@
 pub mod fakes;
 pub mod receiver;
 pub mod tls;
+pub mod webdriver;
 
 use std::path::PathBuf;
 
