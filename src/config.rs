@@ -44,6 +44,13 @@ pub struct Config {
     /// `telemetry.initialDelaySeconds`: how soon after start (or after switching on) the first
     /// report of an installation that never reported is sent.
     pub initial_delay: Duration,
+    /// `telemetry.sendLeaseSeconds`: how long a won send lease lasts before another instance
+    /// may take over the period (a crashed sender's period is finished by another instance).
+    pub send_lease: Duration,
+    /// `telemetry.statePollSeconds`: how often the shared state is read again: the setting (to
+    /// follow changes made by another process or instance), and the send state after a failed
+    /// read or a lease held by another instance.
+    pub state_poll: Duration,
     pub retry: RetryPolicy,
     pub http: HttpConfig,
     pub optimize: OptimizeConfig,
@@ -122,6 +129,33 @@ pub struct OptimizeConfig {
 pub struct ElasticsearchConfig {
     pub url: reqwest::Url,
     pub index_prefix: String,
+    /// Credentials for the cluster (read from a file or the environment, never the config).
+    pub auth: Option<EsAuth>,
+}
+
+/// How to authenticate to Elasticsearch.
+#[derive(Clone, PartialEq, Eq)]
+pub enum EsAuth {
+    Basic { username: String, password: String },
+    ApiKey(String),
+}
+
+impl std::fmt::Debug for EsAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EsAuth::Basic { username, .. } => write!(f, "Basic({username}, <password hidden>)"),
+            EsAuth::ApiKey(_) => f.write_str("ApiKey(<hidden>)"),
+        }
+    }
+}
+
+/// Where the state store lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// A directory on this host.
+    Embedded,
+    /// Optimize's Elasticsearch/OpenSearch cluster, shared by all instances.
+    Elasticsearch,
 }
 
 #[derive(Debug, Clone)]
@@ -133,7 +167,10 @@ pub struct EngineConfig {
 
 #[derive(Debug, Clone)]
 pub struct StateConfig {
-    /// Where the embedded store keeps the installation id, settings and send state.
+    /// `embedded` (default) or `elasticsearch`.
+    pub kind: StoreKind,
+    /// Where the embedded store keeps the installation id, settings and send state; the
+    /// audit ledger is kept here whatever the kind.
     pub dir: PathBuf,
 }
 
@@ -143,6 +180,8 @@ impl Default for Config {
             initialize_telemetry: false,
             interval: Duration::from_secs(24 * 3600),
             endpoint: None,
+            send_lease: Duration::from_secs(60),
+            state_poll: Duration::from_secs(30),
             initial_delay: Duration::from_secs(60),
             retry: RetryPolicy {
                 max_attempts: 5,
@@ -160,10 +199,12 @@ impl Default for Config {
                 url: reqwest::Url::parse("http://localhost:9200")
                     .unwrap_or_else(|_| unreachable!("a constant, valid URL")),
                 index_prefix: "optimize".into(),
+                auth: None,
             },
             license_file: None,
             engines: Vec::new(),
             state: StateConfig {
+                kind: StoreKind::Embedded,
                 dir: PathBuf::from("optimize-telemetry-state"),
             },
             control: ControlConfig {
@@ -226,6 +267,8 @@ struct RawTelemetry {
     telemetry_endpoint: Option<Spanned<String>>,
     initial_delay_seconds: Option<Spanned<f64>>,
     max_attempts_per_period: Option<Spanned<i64>>,
+    send_lease_seconds: Option<Spanned<f64>>,
+    state_poll_seconds: Option<Spanned<f64>>,
     retry_base_seconds: Option<Spanned<f64>>,
     retry_cap_seconds: Option<Spanned<f64>>,
 }
@@ -242,6 +285,9 @@ struct RawOptimize {
 struct RawElasticsearch {
     url: Option<Spanned<String>>,
     index_prefix: Option<Spanned<String>>,
+    username: Option<Spanned<String>>,
+    password_file: Option<Spanned<String>>,
+    api_key_file: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -260,6 +306,7 @@ struct RawEngine {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawState {
+    kind: Option<Spanned<String>>,
     dir: Option<Spanned<String>>,
 }
 
@@ -419,6 +466,28 @@ impl Config {
                 )
             })?;
         }
+        if let Some(v) = &t.send_lease_seconds {
+            c.send_lease = positive_duration(*v.get_ref())
+                .filter(|d| *d >= MIN_RETRY)
+                .ok_or_else(|| {
+                    bad(
+                        v.span(),
+                        "telemetry.sendLeaseSeconds",
+                        "must be a number of seconds, at least 1".into(),
+                    )
+                })?;
+        }
+        if let Some(v) = &t.state_poll_seconds {
+            c.state_poll = positive_duration(*v.get_ref())
+                .filter(|d| *d >= MIN_RETRY)
+                .ok_or_else(|| {
+                    bad(
+                        v.span(),
+                        "telemetry.statePollSeconds",
+                        "must be a number of seconds, at least 1".into(),
+                    )
+                })?;
+        }
         c.optimize.version = raw.optimize.version.as_ref().map(|v| v.get_ref().clone());
         c.optimize.edition = raw.optimize.edition.as_ref().map(|v| v.get_ref().clone());
         if let Some(v) = &raw.elasticsearch.url {
@@ -428,6 +497,73 @@ impl Config {
         if let Some(v) = &raw.elasticsearch.index_prefix {
             c.elasticsearch.index_prefix = index_prefix(v.get_ref())
                 .map_err(|why| bad(v.span(), "elasticsearch.indexPrefix", why))?;
+        }
+        let es = &raw.elasticsearch;
+        let secret =
+            |v: &Spanned<String>, key: &str, env_var: &str| -> Result<String, ConfigError> {
+                let path = v.get_ref();
+                std::fs::read_to_string(path)
+                    .map(|s| s.trim().to_owned())
+                    .map_err(|e| {
+                        bad(
+                            v.span(),
+                            key,
+                            format!("cannot be read from `{path}`: {e} (or set {env_var})"),
+                        )
+                    })
+            };
+        let password = match (env("OPTIMIZE_TELEMETRY_ES_PASSWORD"), &es.password_file) {
+            (Some(p), _) => Some(p),
+            (None, Some(v)) => Some(secret(
+                v,
+                "elasticsearch.passwordFile",
+                "OPTIMIZE_TELEMETRY_ES_PASSWORD",
+            )?),
+            (None, None) => None,
+        };
+        let api_key = match (env("OPTIMIZE_TELEMETRY_ES_API_KEY"), &es.api_key_file) {
+            (Some(k), _) => Some(k),
+            (None, Some(v)) => Some(secret(
+                v,
+                "elasticsearch.apiKeyFile",
+                "OPTIMIZE_TELEMETRY_ES_API_KEY",
+            )?),
+            (None, None) => None,
+        };
+        c.elasticsearch.auth = match (&es.username, password, api_key) {
+            (_, _, Some(key)) => Some(EsAuth::ApiKey(key.trim().to_owned())),
+            (Some(user), Some(password), None) => Some(EsAuth::Basic {
+                username: user.get_ref().clone(),
+                password,
+            }),
+            (Some(user), None, None) => {
+                return Err(bad(
+                    user.span(),
+                    "elasticsearch.username",
+                    "needs a password: set elasticsearch.passwordFile or OPTIMIZE_TELEMETRY_ES_PASSWORD".into(),
+                ));
+            }
+            (None, Some(_), None) => {
+                return Err(ConfigError::Invalid {
+                    at: file.to_owned(),
+                    message: "an Elasticsearch password is set but `elasticsearch.username` is not"
+                        .into(),
+                });
+            }
+            (None, None, None) => None,
+        };
+        if let Some(v) = &raw.state.kind {
+            c.state.kind = match v.get_ref().as_str() {
+                "embedded" => StoreKind::Embedded,
+                "elasticsearch" | "opensearch" => StoreKind::Elasticsearch,
+                _ => {
+                    return Err(bad(
+                        v.span(),
+                        "state.kind",
+                        "must be \"embedded\" or \"elasticsearch\"".into(),
+                    ));
+                }
+            };
         }
         c.license_file = raw
             .license
@@ -539,6 +675,15 @@ impl Config {
             .iter()
             .find(|var| env(var).is_some_and(|v| is_set(&v)))
             .map(|var| (*var).to_owned());
+        if c.send_lease < c.http.timeout * 2 {
+            return Err(ConfigError::Invalid {
+                at: file.to_owned(),
+                message: format!(
+                    "`telemetry.sendLeaseSeconds` ({:?}) must be at least twice `http.timeoutSeconds` ({:?}): a lease must outlast the send it protects",
+                    c.send_lease, c.http.timeout
+                ),
+            });
+        }
         if c.retry.cap < c.retry.base {
             c.retry.cap = c.retry.base;
         }

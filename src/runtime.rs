@@ -13,15 +13,14 @@ use tokio::sync::watch;
 
 use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::config::Config;
+use crate::config::StoreKind;
 use crate::scheduler::{AttemptObserver, Metrics, Scheduler};
 use crate::sender::{Sender, SenderError, Transport};
 use crate::sources::RealSources;
+use crate::store::elasticsearch::ElasticsearchStore;
 use crate::store::embedded::EmbeddedStore;
 use crate::store::{Settings, StateStore, StoreError};
 
-/// How often the stored setting is read again, to follow changes made elsewhere (another
-/// process, another instance of the cluster).
-pub const SETTINGS_POLL: Duration = Duration::from_secs(30);
 /// How long `stop` waits for the telemetry thread.
 const STOP_GRACE: Duration = Duration::from_millis(900);
 
@@ -93,9 +92,17 @@ impl Parts {
     /// Builds the store and sources from `config` (no network is touched).
     pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let config = Arc::new(config);
-        let store: Arc<dyn StateStore> =
-            Arc::new(EmbeddedStore::open(&config.state.dir, Arc::clone(&clock))?);
         let http = crate::sources::http_client(&config)?;
+        let store: Arc<dyn StateStore> = match config.state.kind {
+            StoreKind::Embedded => {
+                Arc::new(EmbeddedStore::open(&config.state.dir, Arc::clone(&clock))?)
+            }
+            StoreKind::Elasticsearch => Arc::new(ElasticsearchStore::new(
+                &config,
+                http.clone(),
+                Arc::clone(&clock),
+            )),
+        };
         let sources = Arc::new(RealSources::new(
             Arc::clone(&config),
             Arc::clone(&store),
@@ -293,7 +300,7 @@ async fn supervise(shared: Arc<Shared>, scheduler: Scheduler<RealSources>) {
         let shared = Arc::clone(&shared);
         async move {
             loop {
-                tokio::time::sleep(SETTINGS_POLL).await;
+                tokio::time::sleep(shared.parts.config.state_poll).await;
                 shared.refresh().await;
             }
         }

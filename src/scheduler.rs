@@ -23,10 +23,6 @@ use crate::generated::sources::Sources;
 use crate::sender::{Outcome, Transport};
 use crate::store::{Attempt, PeriodEnd, StateStore};
 
-/// How long to wait before looking again when the store cannot be read or another instance
-/// holds the lease.
-const RECHECK: Duration = Duration::from_secs(60);
-
 /// Counters for status and tests.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -103,7 +99,7 @@ async fn unless_off<T>(
 
 impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
     fn lease_ttl(&self) -> Duration {
-        self.config.http.timeout * 2 + Duration::from_secs(30)
+        self.config.send_lease
     }
 
     /// The pause before attempt `n + 1` after `n` failed ones.
@@ -148,7 +144,8 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
                 Ok(state) => state,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot read the send state; trying again later");
-                    let _ = unless_off(&mut self.enabled, tokio::time::sleep(RECHECK)).await;
+                    let pause = self.config.state_poll;
+                    let _ = unless_off(&mut self.enabled, tokio::time::sleep(pause)).await;
                     continue;
                 }
             };
@@ -171,12 +168,13 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
                 Ok(true) => self.run_period(&period, due).await,
                 Ok(false) => {
                     // Another instance sends for this period (or already has): look again later.
-                    let pause = RECHECK.min(self.lease_ttl());
+                    let pause = self.config.state_poll.min(self.lease_ttl());
                     let _ = unless_off(&mut self.enabled, tokio::time::sleep(pause)).await;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot take the send lease; trying again later");
-                    let _ = unless_off(&mut self.enabled, tokio::time::sleep(RECHECK)).await;
+                    let pause = self.config.state_poll;
+                    let _ = unless_off(&mut self.enabled, tokio::time::sleep(pause)).await;
                 }
             }
         }

@@ -87,13 +87,29 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client, crate::sender::Se
         .map_err(|e| crate::sender::SenderError::Client(e.to_string()))
 }
 
-/// GETs `url` and parses a bounded JSON body.
+/// Adds the configured Elasticsearch credentials to a request.
+pub fn with_es_auth(
+    req: reqwest::RequestBuilder,
+    auth: Option<&crate::config::EsAuth>,
+) -> reqwest::RequestBuilder {
+    match auth {
+        Some(crate::config::EsAuth::Basic { username, password }) => {
+            req.basic_auth(username, Some(password))
+        }
+        Some(crate::config::EsAuth::ApiKey(key)) => {
+            req.header(reqwest::header::AUTHORIZATION, format!("ApiKey {key}"))
+        }
+        None => req,
+    }
+}
+
+/// GETs `url` (with `auth`, if any) and parses a bounded JSON body.
 async fn get_json<T: for<'de> Deserialize<'de>>(
     http: &reqwest::Client,
     url: reqwest::Url,
+    auth: Option<&crate::config::EsAuth>,
 ) -> Result<T, SourceError> {
-    let mut response = http
-        .get(url.clone())
+    let mut response = with_es_auth(http.get(url.clone()), auth)
         .send()
         .await
         .map_err(|e| format!("GET {url}: {}", crate::sender::describe(&e)))?;
@@ -170,7 +186,8 @@ impl Sources for RealSources {
 
     async fn database(&self) -> Result<DatabaseData, SourceError> {
         let url = join(&self.config.elasticsearch.url, "");
-        let result = get_json::<ClusterRoot>(&self.http, url)
+        let auth = self.config.elasticsearch.auth.as_ref();
+        let result = get_json::<ClusterRoot>(&self.http, url, auth)
             .await
             .map(|root| DatabaseData {
                 vendor: match root.version.distribution.as_deref() {
@@ -200,7 +217,7 @@ impl Sources for RealSources {
     async fn engines(&self) -> Result<EnginesData, SourceError> {
         let asks = self.config.engines.iter().map(|engine| async move {
             let url = join(&engine.rest, "telemetry/data");
-            match get_json::<EngineTelemetry>(&self.http, url).await {
+            match get_json::<EngineTelemetry>(&self.http, url, None).await {
                 Ok(t) => t.installation,
                 Err(e) => {
                     // One engine that cannot be asked costs only its own entry.

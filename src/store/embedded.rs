@@ -18,7 +18,7 @@ use futures_util::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{Attempt, Lease, PeriodEnd, SendState, Settings, StateStore, StoreError};
+use super::{Attempt, PeriodEnd, SendState, Settings, StateStore, StoreError};
 use crate::clock::{Clock, Timestamp};
 
 const LOCK: &str = "store.lock";
@@ -233,24 +233,11 @@ impl StateStore for EmbeddedStore {
         let (period, holder) = (period.to_owned(), holder.to_owned());
         self.locked(move |dir| {
             let path = dir.join(SEND_STATE);
-            let mut state = read_json::<SendState>(&path)?.unwrap_or_default();
-            if state.period() != period {
-                return Ok(false);
+            let state = read_json::<SendState>(&path)?.unwrap_or_default();
+            match super::take_lease(state, &period, &holder, now, ttl) {
+                Some(next) => write_json(&path, &next).map(|()| true),
+                None => Ok(false),
             }
-            let free = match &state.lease {
-                None => true,
-                Some(l) => l.period != period || l.holder == holder || l.expires <= now,
-            };
-            if !free {
-                return Ok(false);
-            }
-            state.lease = Some(Lease {
-                period,
-                holder,
-                expires: now.plus(ttl),
-            });
-            write_json(&path, &state)?;
-            Ok(true)
         })
     }
 
@@ -274,30 +261,11 @@ impl StateStore for EmbeddedStore {
         let clock = Arc::clone(&self.clock);
         self.locked(move |dir| {
             let path = dir.join(SEND_STATE);
-            let mut state = read_json::<SendState>(&path)?.unwrap_or_default();
-            let holds = state.period() == period
-                && state
-                    .lease
-                    .as_ref()
-                    .is_some_and(|l| l.period == period && l.holder == holder);
-            if !holds {
-                return Ok(false);
+            let state = read_json::<SendState>(&path)?.unwrap_or_default();
+            match super::end_period(state, &period, &holder, end, interval, clock.now()) {
+                Some(next) => write_json(&path, &next).map(|()| true),
+                None => Ok(false),
             }
-            match end {
-                PeriodEnd::Sent(at) => {
-                    state.last_success = Some(at);
-                    state.next_due = Some(at.plus(interval));
-                }
-                PeriodEnd::GaveUp { due } => {
-                    // The next period starts one interval after this one was due, but never in
-                    // the past: a long outage must not cause a burst of catch-up reports.
-                    let next = due.plus(interval);
-                    state.next_due = Some(next.max(clock.now()));
-                }
-            }
-            state.lease = None;
-            write_json(&path, &state)?;
-            Ok(true)
         })
     }
 }

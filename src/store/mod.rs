@@ -3,6 +3,7 @@
 //! send lease). The trait lets the single-host embedded store and the cluster-wide store share
 //! the scheduler.
 
+pub mod elasticsearch;
 pub mod embedded;
 
 use std::time::Duration;
@@ -66,6 +67,63 @@ pub enum PeriodEnd {
     Sent(Timestamp),
     /// Every attempt failed: wait for the next period, which starts one interval after `due`.
     GaveUp { due: Timestamp },
+}
+
+/// The lease rule both stores apply: `holder` may take (or renew) the lease of `period` if the
+/// period is still open and nobody else holds an unexpired lease for it.
+pub fn take_lease(
+    mut state: SendState,
+    period: &str,
+    holder: &str,
+    now: Timestamp,
+    ttl: Duration,
+) -> Option<SendState> {
+    if state.period() != period {
+        return None;
+    }
+    let free = match &state.lease {
+        None => true,
+        Some(l) => l.period != period || l.holder == holder || l.expires <= now,
+    };
+    if !free {
+        return None;
+    }
+    state.lease = Some(Lease {
+        period: period.to_owned(),
+        holder: holder.to_owned(),
+        expires: now.plus(ttl),
+    });
+    Some(state)
+}
+
+/// How a period ends, for both stores: only the lease holder of the open period may end it.
+/// The next period is one interval after the success, or after the due time when every attempt
+/// failed (never in the past, so an outage does not cause a burst of catch-up reports).
+pub fn end_period(
+    mut state: SendState,
+    period: &str,
+    holder: &str,
+    end: PeriodEnd,
+    interval: Duration,
+    now: Timestamp,
+) -> Option<SendState> {
+    let holds = state.period() == period
+        && state
+            .lease
+            .as_ref()
+            .is_some_and(|l| l.period == period && l.holder == holder);
+    if !holds {
+        return None;
+    }
+    match end {
+        PeriodEnd::Sent(at) => {
+            state.last_success = Some(at);
+            state.next_due = Some(at.plus(interval));
+        }
+        PeriodEnd::GaveUp { due } => state.next_due = Some(due.plus(interval).max(now)),
+    }
+    state.lease = None;
+    Some(state)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@
 mod audit;
 mod browser;
 mod cli;
+mod cluster;
 mod collect;
 mod compile_fail;
 mod control;

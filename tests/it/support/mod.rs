@@ -1,6 +1,7 @@
 //! Test support: certificates made at test time, the loopback HTTPS receiver, and loopback
 //! fakes of Elasticsearch and Camunda 7 that serve their documented responses.
 
+pub mod es_fake;
 pub mod fakes;
 pub mod receiver;
 pub mod tls;

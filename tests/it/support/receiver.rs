@@ -25,6 +25,8 @@ pub enum Behaviour {
     StatusWith(u16, Vec<(&'static str, String)>),
     /// Accept the request and never answer.
     Hang,
+    /// Never answer the first `n` requests; answer later ones with the status.
+    HangFirst(usize, u16),
 }
 
 /// One request as received.
@@ -184,14 +186,18 @@ async fn handle(
         .await
         .map(|b| b.to_bytes().to_vec())
         .unwrap_or_default();
-    if let Ok(mut r) = state.requests.lock() {
-        r.push(Received {
-            method,
-            path,
-            headers,
-            body,
-        });
-    }
+    let nth = match state.requests.lock() {
+        Ok(mut r) => {
+            r.push(Received {
+                method,
+                path,
+                headers,
+                body,
+            });
+            r.len()
+        }
+        Err(_) => 0,
+    };
     let behaviour = state
         .behaviour
         .lock()
@@ -205,6 +211,11 @@ async fn handle(
             std::future::pending::<()>().await;
             (500, Vec::new())
         }
+        Behaviour::HangFirst(n, _) if nth <= n => {
+            std::future::pending::<()>().await;
+            (500, Vec::new())
+        }
+        Behaviour::HangFirst(_, s) => (s, Vec::new()),
     };
     let mut response = Response::new(Full::new(Bytes::from_static(b"{}")));
     *response.status_mut() =
