@@ -9,6 +9,7 @@
 
 use std::fs::OpenOptions;
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -186,9 +187,11 @@ impl Ledger {
         }
         let mut line = serde_json::to_vec(&entry).unwrap_or_default();
         line.push(b'\n');
+        // The ledger holds every payload, business-confidential items included: owner only.
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(0o600)
             .open(&current)
             .map_err(|e| io(&current, e))?;
         file.write_all(&line).map_err(|e| io(&current, e))?;

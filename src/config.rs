@@ -448,23 +448,29 @@ impl Config {
                     )
                 })?;
         }
+        // A floor on the pause between attempts: a failing endpoint must never be hammered
+        // (Camunda 7 once spent CPU and logs retrying a discontinued endpoint).
         if let Some(v) = &t.retry_base_seconds {
-            c.retry.base = positive_duration(*v.get_ref()).ok_or_else(|| {
-                bad(
-                    v.span(),
-                    "telemetry.retryBaseSeconds",
-                    "must be a number of seconds greater than 0".into(),
-                )
-            })?;
+            c.retry.base = positive_duration(*v.get_ref())
+                .filter(|d| *d >= MIN_RETRY)
+                .ok_or_else(|| {
+                    bad(
+                        v.span(),
+                        "telemetry.retryBaseSeconds",
+                        "must be a number of seconds, at least 1".into(),
+                    )
+                })?;
         }
         if let Some(v) = &t.retry_cap_seconds {
-            c.retry.cap = positive_duration(*v.get_ref()).ok_or_else(|| {
-                bad(
-                    v.span(),
-                    "telemetry.retryCapSeconds",
-                    "must be a number of seconds greater than 0".into(),
-                )
-            })?;
+            c.retry.cap = positive_duration(*v.get_ref())
+                .filter(|d| *d >= MIN_RETRY)
+                .ok_or_else(|| {
+                    bad(
+                        v.span(),
+                        "telemetry.retryCapSeconds",
+                        "must be a number of seconds, at least 1".into(),
+                    )
+                })?;
         }
         if let Some(v) = &t.send_lease_seconds {
             c.send_lease = positive_duration(*v.get_ref())
@@ -837,6 +843,11 @@ mod tests {
         assert_eq!(c.interval, Duration::from_secs(86_400));
         assert_eq!(c.http.timeout, Duration::from_secs(15));
         assert!(c.endpoint.is_none());
+        assert!(
+            c.control.address.ip().is_loopback(),
+            "the control API is loopback-only by default"
+        );
+        assert!(c.kill_switch.is_none());
     }
 
     #[test]

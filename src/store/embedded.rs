@@ -10,6 +10,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,7 +45,14 @@ pub struct EmbeddedStore {
 impl EmbeddedStore {
     /// Opens (and creates, if needed) the store directory.
     pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|source| io(dir, source))?;
+        }
+        remove_stale_temporaries(dir);
         Ok(Self {
             dir: Arc::new(dir.to_path_buf()),
             clock,
@@ -88,12 +96,18 @@ fn with_lock<T>(
     f: impl FnOnce(&Path) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     let path = dir.join(LOCK);
-    let lock = OpenOptions::new()
+    let lock = match OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| io(&path, e))?;
+    {
+        Ok(lock) => lock,
+        // On a read-only file system nobody can write the store, so reading it unlocked is
+        // safe (files are only ever replaced whole); a write still fails, with its own error.
+        Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => return f(dir),
+        Err(e) => return Err(io(&path, e)),
+    };
     lock.lock().map_err(|e| io(&path, e))?;
     let result = f(dir);
     // Closing the file releases the lock too; unlocking first makes the order explicit.
@@ -129,7 +143,12 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
         fastrand::u32(..)
     ));
     let result = (|| {
-        let mut file = File::create(&tmp)?;
+        // Only the owner may read the state: it holds the setting and the installation id.
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
         file.write_all(&bytes)?;
         file.write_all(b"\n")?;
         file.sync_all()?;
@@ -142,6 +161,28 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(|e| io(path, e))
+}
+
+/// Removes the temporary files of writers that died before their rename (`kill -9`). A file is
+/// only removed if the process named in it is gone, so a live writer's file is never touched.
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_suffix(".tmp")
+            .and_then(|rest| rest.rsplit('.').nth(1))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn exists(path: &Path) -> bool {
@@ -312,6 +353,21 @@ mod tests {
             ),
             "never invents a new id"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn temporaries_of_dead_writers_are_removed_and_live_ones_kept() {
+        let dir = temp("tmp");
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let dead = dir.join(".settings.json.999999999.123.tmp");
+        let live = dir.join(format!(".settings.json.{}.456.tmp", std::process::id()));
+        for p in [&dead, &live] {
+            std::fs::write(p, b"{").unwrap_or_else(|e| panic!("{e}"));
+        }
+        let _ = store(&dir);
+        assert!(!dead.exists());
+        assert!(live.exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

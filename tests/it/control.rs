@@ -450,3 +450,53 @@ fn the_consent_page_loads_nothing_from_elsewhere() {
     }
     d.handle.stop();
 }
+
+#[test]
+fn huge_heads_are_refused_and_change_nothing() {
+    let d = Daemon::start(false, None);
+    let before = {
+        let _ = call(
+            "GET",
+            &d.url("/api/settings"),
+            &[("authorization", &bearer(USER_TOKEN))],
+            None,
+        );
+        d.settings_file()
+    };
+    let big = "x".repeat(64 * 1024);
+    let su = bearer(SUPER_TOKEN);
+    let result = block_on(async {
+        client()
+            .put(d.url("/api/settings"))
+            .header("authorization", su.as_str())
+            .header("content-type", "application/json")
+            .header("x-padding", big.as_str())
+            .body(r#"{"metadataTelemetryEnabled": true}"#)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+    });
+    // hyper answers 431, or closes the connection; either way nothing changes.
+    assert!(matches!(result, Ok(431) | Err(_)), "{result:?}");
+    let many: Vec<(String, String)> = (0..2000).map(|i| (format!("x-h{i}"), "y".into())).collect();
+    let result = block_on(async {
+        let mut r = client()
+            .get(d.url("/api/settings"))
+            .header("authorization", bearer(USER_TOKEN));
+        for (k, v) in &many {
+            r = r.header(k.as_str(), v.as_str());
+        }
+        r.send().await.map(|r| r.status().as_u16())
+    });
+    assert!(matches!(result, Ok(431) | Err(_)), "{result:?}");
+    assert_eq!(d.settings_file(), before);
+    // The API still serves.
+    let (status, _) = call(
+        "GET",
+        &d.url("/api/me"),
+        &[("authorization", &bearer(USER_TOKEN))],
+        None,
+    );
+    assert_eq!(status, 200);
+    d.handle.stop();
+}

@@ -7,13 +7,16 @@ mod cli;
 mod cluster;
 mod collect;
 mod compile_fail;
+mod config_hostile;
 mod control;
 mod daemon;
+mod faults;
 mod runtime;
 mod schedule;
 mod sender;
 mod sources;
 mod store;
+mod store_faults;
 mod support;
 
 use std::path::PathBuf;

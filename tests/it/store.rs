@@ -64,3 +64,39 @@ fn eight_racing_senders_yield_exactly_one_lease_holder() {
         .sum();
     assert_eq!(won, 1);
 }
+
+#[test]
+fn the_state_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("perms");
+    let state = dir.join("state");
+    let store =
+        EmbeddedStore::open(&state, Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"));
+    block_on(store.installation_id()).unwrap_or_else(|e| panic!("{e}"));
+    block_on(store.settings(false)).unwrap_or_else(|e| panic!("{e}"));
+    let ledger = optimize_telemetry::audit::Ledger::new(&state);
+    ledger
+        .append(
+            Timestamp(1),
+            "https://t.example/pings",
+            true,
+            Some(202),
+            None,
+            b"{}",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0)
+    };
+    assert_eq!(mode(&state), 0o700);
+    for file in [
+        "installation.json",
+        "installation.backup.json",
+        "settings.json",
+        "audit.jsonl",
+    ] {
+        assert_eq!(mode(&state.join(file)), 0o600, "{file}");
+    }
+}

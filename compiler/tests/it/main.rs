@@ -6,6 +6,7 @@ mod diagnostics;
 mod diff;
 mod docs;
 mod example;
+mod hostile;
 mod lint;
 mod schema;
 

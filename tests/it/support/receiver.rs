@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use tokio::net::TcpListener;
@@ -27,6 +27,51 @@ pub enum Behaviour {
     Hang,
     /// Never answer the first `n` requests; answer later ones with the status.
     HangFirst(usize, u16),
+    /// Send the status and the first bytes of a body, then stall forever.
+    StallBody(u16),
+    /// Answer with the status and a body of this many bytes.
+    BigBody(u16, usize),
+    /// Complete the TLS handshake, read a few bytes of the request, and close the connection.
+    CloseMidRequest,
+}
+
+/// A response body: whole, huge, or one that stalls after its first chunk.
+pub enum Payload {
+    Whole(Option<Bytes>),
+    Big(usize),
+    Stall(bool),
+}
+
+impl hyper::body::Body for Payload {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        use std::task::Poll;
+        match &mut *self {
+            Payload::Whole(b) => Poll::Ready(b.take().map(|b| Ok(hyper::body::Frame::data(b)))),
+            Payload::Big(left) if *left == 0 => Poll::Ready(None),
+            Payload::Big(left) => {
+                let n = (*left).min(64 * 1024);
+                *left -= n;
+                Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::from(vec![
+                    b'x';
+                    n
+                ])))))
+            }
+            Payload::Stall(sent) if !*sent => {
+                *sent = true;
+                Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::from_static(
+                    b"{\"partial\":",
+                )))))
+            }
+            // Never wakes: the body never ends.
+            Payload::Stall(_) => Poll::Pending,
+        }
+    }
 }
 
 /// One request as received.
@@ -68,6 +113,11 @@ pub struct Receiver {
 
 impl Receiver {
     pub fn start(cert: ServerCert, behaviour: Behaviour) -> Receiver {
+        Receiver::start_on(0, cert, behaviour)
+    }
+
+    /// Like [`Receiver::start`], on a given port (to replace a failing endpoint with a healthy one).
+    pub fn start_on(port: u16, cert: ServerCert, behaviour: Behaviour) -> Receiver {
         let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
@@ -91,7 +141,7 @@ impl Receiver {
                 .build()
                 .unwrap_or_else(|e| panic!("{e}"));
             rt.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0")
+                let listener = TcpListener::bind(("127.0.0.1", port))
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
                 let _ = addr_tx.send(listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
@@ -105,7 +155,25 @@ impl Receiver {
                         let state = Arc::clone(&thread_state);
                         tokio::spawn(async move {
                             state.open.fetch_add(1, Ordering::SeqCst);
-                            if let Ok(tls) = acceptor.accept(tcp).await {
+                            let close_early = matches!(
+                                state.behaviour.lock().ok().and_then(|b| b.clone()),
+                                Some(Behaviour::CloseMidRequest)
+                            );
+                            if close_early {
+                                if let Ok(mut tls) = acceptor.accept(tcp).await {
+                                    let mut head = [0u8; 16];
+                                    let _ =
+                                        tokio::io::AsyncReadExt::read(&mut tls, &mut head).await;
+                                    if let Ok(mut r) = state.requests.lock() {
+                                        r.push(Received {
+                                            method: "?".into(),
+                                            path: "?".into(),
+                                            headers: Vec::new(),
+                                            body: Vec::new(),
+                                        });
+                                    }
+                                }
+                            } else if let Ok(tls) = acceptor.accept(tcp).await {
                                 let service = hyper::service::service_fn(|req| {
                                     handle(Arc::clone(&state), req)
                                 });
@@ -169,10 +237,14 @@ impl Drop for Receiver {
     }
 }
 
+fn behaviour_now(state: &State) -> Option<Behaviour> {
+    state.behaviour.lock().ok().and_then(|b| b.clone())
+}
+
 async fn handle(
     state: Arc<State>,
     req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Payload>, Infallible> {
     let method = req.method().to_string();
     let path = req.uri().path().to_owned();
     let headers = req
@@ -216,8 +288,15 @@ async fn handle(
             (500, Vec::new())
         }
         Behaviour::HangFirst(_, s) => (s, Vec::new()),
+        Behaviour::StallBody(s) | Behaviour::BigBody(s, _) => (s, Vec::new()),
+        Behaviour::CloseMidRequest => (500, Vec::new()),
     };
-    let mut response = Response::new(Full::new(Bytes::from_static(b"{}")));
+    let body = match behaviour_now(&state) {
+        Some(Behaviour::StallBody(_)) => Payload::Stall(false),
+        Some(Behaviour::BigBody(_, n)) => Payload::Big(n),
+        _ => Payload::Whole(Some(Bytes::from_static(b"{}"))),
+    };
+    let mut response = Response::new(body);
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (k, v) in extra {

@@ -1,0 +1,324 @@
+//! Store faults, through the real binary: damaged state files are repaired without ever changing
+//! an existing installation id; a read-only or full state directory gives a clear error and
+//! costs the host nothing; and `kill -9` at random moments while the runtime writes always
+//! leaves a valid store with the same id.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::runtime::receiver;
+use crate::support::TempDir;
+use crate::support::receiver::Behaviour;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_optimize-telemetry")
+}
+
+fn write_config(dir: &TempDir, extra: &str) -> std::path::PathBuf {
+    let cfg = dir.join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{extra}[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[control]\nenabled = false\n[state]\ndir = \"{}\"\n",
+            dir.join("state").display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    cfg
+}
+
+/// Runs `preview` and returns (installation id, stderr).
+fn preview(cfg: &std::path::Path) -> (String, String) {
+    let o = Command::new(bin())
+        .arg("--config")
+        .arg(cfg)
+        .args(["--log-level", "warn", "preview"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    (
+        v["installation"].as_str().unwrap_or_default().to_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn damaged_state_files_are_repaired_and_the_id_never_changes() {
+    let dir = TempDir::new("damaged");
+    let cfg = write_config(&dir, "");
+    let (id, _) = preview(&cfg);
+    assert_eq!(id.len(), 36);
+    let state = dir.join("state");
+    let truncate = |name: &str| {
+        let p = state.join(name);
+        let bytes = std::fs::read(&p).unwrap_or_default();
+        std::fs::write(&p, &bytes[..bytes.len() / 2]).unwrap_or_else(|e| panic!("{e}"));
+    };
+    truncate("installation.json");
+    std::fs::write(state.join("settings.json"), [0xff, 0x00, 0x13, 0x37])
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        state.join("send-state.json"),
+        r#"{"lastSuccess": 5, "nextDue": [true]}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (again, log) = preview(&cfg);
+    assert_eq!(
+        again, id,
+        "a damaged id file is restored from its backup, never replaced"
+    );
+    assert!(
+        log.contains("installation id file missing or damaged; restored from its backup"),
+        "{log}"
+    );
+    assert!(log.contains("state file is damaged; recovering"), "{log}");
+    let repaired: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(state.join("installation.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    assert_eq!(repaired["installationId"], id.as_str());
+    let settings: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(state.join("settings.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    assert_eq!(
+        settings["metadataTelemetryEnabled"], false,
+        "a damaged setting falls back to the configured default (off)"
+    );
+
+    // Wrong types in the backup and garbage in the file: no valid copy is left. The id is then
+    // reported as unknown, with a clear reason, and no new one is invented.
+    std::fs::write(state.join("installation.json"), "garbage").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        state.join("installation.backup.json"),
+        r#"{"installationId": 42, "schemaVersion": "x"}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = Command::new(bin())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("preview")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert_eq!(v["installation"], "Unknown");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("refusing to create a new one"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(state.join("installation.json")).unwrap_or_default(),
+        "garbage",
+        "nothing was overwritten"
+    );
+}
+
+/// Runs the binary in a mount namespace of its own where `dir` is `how` (read-only, or a full
+/// tmpfs); the rest of the system is untouched.
+fn in_mount_namespace(dir: &std::path::Path, how: &str, args: &[&str]) -> Command {
+    let setup = match how {
+        "read-only" => "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\"",
+        // 64 KiB, filled: every write fails with ENOSPC.
+        "full" => {
+            "mount -t tmpfs -o size=64k tmpfs \"$0\" && (head -c 1000000 /dev/zero > \"$0/filler\" 2>/dev/null; true)"
+        }
+        other => panic!("{other}"),
+    };
+    let mut c = Command::new("unshare");
+    c.args(["--mount", "sh", "-c", &format!("{setup} && exec \"$@\"")])
+        .arg(dir)
+        .arg(bin())
+        .args(args);
+    c
+}
+
+fn survives_without_sending(how: &str, expected: &str) {
+    let dir = TempDir::new(&format!("store-{how}"));
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    let cfg = write_config(
+        &dir,
+        &format!(
+            "[telemetry]\ninitializeTelemetry = true\ninitialDelaySeconds = 0\nstatePollSeconds = 1\ntelemetryEndpoint = \"{}\"\n[http]\ncaFile = \"{}\"\n",
+            rx.url(),
+            ca.display()
+        ),
+    );
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap_or_else(|e| panic!("{e}"));
+    if how == "read-only" {
+        // An existing installation: the id and the setting are there, but nothing can be written.
+        let (id, _) = preview(&cfg);
+        assert_eq!(id.len(), 36);
+        let o = in_mount_namespace(
+            &state,
+            how,
+            &["--config", &cfg.display().to_string(), "preview"],
+        )
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        assert_eq!(
+            v["installation"],
+            id.as_str(),
+            "a read-only store can still be read: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let mut child = in_mount_namespace(
+        &state,
+        how,
+        &[
+            "--config",
+            &cfg.display().to_string(),
+            "--log-level",
+            "warn",
+            "run",
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_secs(3));
+    let alive = child.try_wait().ok().flatten().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut log = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut log);
+    }
+    assert!(
+        alive,
+        "the runtime must survive a {how} state directory: {log}"
+    );
+    assert!(
+        log.contains(expected),
+        "the log should say `{expected}`: {log}"
+    );
+    assert_eq!(
+        rx.connections(),
+        0,
+        "without a writable store there is no lease, so nothing is sent"
+    );
+    let lines = log.lines().count();
+    assert!(lines < 40, "{lines} log lines in 3 s");
+}
+
+#[test]
+fn a_read_only_state_directory_is_a_clear_error_and_costs_nothing() {
+    survives_without_sending("read-only", "Read-only file system");
+}
+
+#[test]
+fn a_full_state_directory_is_a_clear_error_and_costs_nothing() {
+    survives_without_sending("full", "No space left on device");
+}
+
+/// Every state file that exists parses; the id is the first one.
+fn assert_valid(state: &std::path::Path, id: &str, round: usize) {
+    for name in [
+        "installation.json",
+        "installation.backup.json",
+        "settings.json",
+        "send-state.json",
+    ] {
+        let p = state.join(name);
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("round {round}: {name} is damaged ({e}): {text:?}"));
+            if name.starts_with("installation") {
+                assert_eq!(v["installationId"], id, "round {round}: the id changed");
+            }
+        }
+    }
+}
+
+#[test]
+fn kill_9_at_random_moments_never_damages_the_store_nor_changes_the_id() {
+    let rounds: usize = std::env::var("KILL_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(200);
+    let dir = TempDir::new("kill9");
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    // A report every second, so the store is written all the time.
+    let cfg = write_config(
+        &dir,
+        &format!(
+            "[telemetry]\ninitializeTelemetry = true\ninitialDelaySeconds = 0\nreportingIntervalInHours = {}\ntelemetryEndpoint = \"{}\"\n[http]\ncaFile = \"{}\"\n",
+            1.0 / 3600.0,
+            rx.url(),
+            ca.display()
+        ),
+    );
+    let (id, _) = preview(&cfg);
+    let state = dir.join("state");
+    let spawn = || {
+        Command::new(bin())
+            .arg("--config")
+            .arg(&cfg)
+            .args(["--log-level", "error", "run"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    // How long a fresh start takes to write its lease, send and record: kills land in that window.
+    let clock = Instant::now();
+    let mut first = spawn();
+    let sent = crate::support::wait_until(Duration::from_secs(20), || !rx.requests().is_empty());
+    let window = clock.elapsed() + Duration::from_millis(30);
+    let _ = first.kill();
+    let _ = first.wait();
+    assert!(sent, "the first run never sent");
+    let started = Instant::now();
+    for round in 0..rounds {
+        // As if the installation never reported: the new process writes its lease, its attempt
+        // and the end of the period right away.
+        let _ = std::fs::remove_file(state.join("send-state.json"));
+        let mut child = spawn();
+        std::thread::sleep(Duration::from_micros(fastrand::u64(
+            0..window.as_micros() as u64,
+        )));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_valid(&state, &id, round);
+    }
+    let leftovers = std::fs::read_dir(&state)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+                .count()
+        })
+        .unwrap_or(0);
+    let reports = rx.requests().len();
+    println!(
+        "kill -9: {rounds} rounds in {:?}, kill window {window:?}, {reports} reports sent, {leftovers} temporary files left by killed writers",
+        started.elapsed()
+    );
+    assert!(
+        reports > rounds / 10,
+        "too few rounds got as far as sending ({reports}): the kills missed the writes"
+    );
+    // And the store still works; temporary files of killed writers are cleared on the next open.
+    let (after, _) = preview(&cfg);
+    assert_eq!(after, id);
+    let remaining = std::fs::read_dir(&state)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(
+        remaining, 0,
+        "{leftovers} temporary files were left by killed writers; none may remain after the next start"
+    );
+}
