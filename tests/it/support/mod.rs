@@ -3,6 +3,7 @@
 
 pub mod es_fake;
 pub mod fakes;
+pub mod proxy;
 pub mod receiver;
 pub mod tls;
 pub mod webdriver;
