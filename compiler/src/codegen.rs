@@ -16,7 +16,7 @@ use quote::{format_ident, quote};
 
 use crate::model::{Item, ValidSpec};
 use crate::naming;
-use crate::types::ValueType;
+use crate::types::{Example, ValueType};
 
 /// The generated Rust source for `spec`, formatted, starting with an `@generated` header.
 pub fn rust(spec: &ValidSpec) -> String {
@@ -47,6 +47,11 @@ pub fn rust_with_origin(spec: &ValidSpec, origin: &str) -> String {
                 .chain((0..spec.sources.len()).map(Piece::Source))
                 .chain(std::iter::once(Piece::SourcesTrait))
                 .collect(),
+        ),
+        Section::module(
+            "example",
+            "The spec's example values served as sources: for tests, benchmarks and demos.\nA real `Sources` implementation must fill every field itself.",
+            vec![Piece::ExampleSources],
         ),
         Section::top(vec![Piece::Collect, Piece::Settle]),
         Section::module(
@@ -130,6 +135,7 @@ enum Piece {
     SourceError,
     Source(usize),
     SourcesTrait,
+    ExampleSources,
     Collect,
     Settle,
     ItemInfo,
@@ -160,7 +166,7 @@ impl Piece {
         match self {
             Piece::Collect | Piece::ItemList => ctx.spec.items.len(),
             Piece::Source(index) => ctx.source_items(&ctx.spec.sources[index].id).len(),
-            Piece::SourcesTrait => ctx.spec.sources.len(),
+            Piece::SourcesTrait | Piece::ExampleSources => ctx.spec.sources.len(),
             Piece::Object(index) => ctx.objects[index].members.len(),
             Piece::ItemConsts(start, end) => end - start,
             _ => 1,
@@ -178,6 +184,7 @@ impl Piece {
             },
             Piece::Source(index) => source_struct_def(ctx, index),
             Piece::SourcesTrait => sources_trait(ctx.spec),
+            Piece::ExampleSources => example_sources(ctx.spec),
             Piece::Collect => collect_fn(ctx),
             Piece::Settle => settle_fn(),
             Piece::ItemInfo => item_info(),
@@ -545,6 +552,11 @@ fn source_struct_def(ctx: &Context<'_>, index: usize) -> TokenStream {
         let field = ident(&item.source_field);
         quote!(#field: super::unknown(),)
     });
+    let examples = items.iter().map(|item| {
+        let field = ident(&item.source_field);
+        let value = example_value(item);
+        quote!(#field: #value,)
+    });
     let doc = format!(
         " What the `{}` source provides: {}",
         source.id, source.description
@@ -561,6 +573,50 @@ fn source_struct_def(ctx: &Context<'_>, index: usize) -> TokenStream {
             pub fn unknown() -> Self {
                 Self { #(#unknown)* }
             }
+
+            /// Every item of this source at its example value from the spec.
+            pub fn example() -> Self {
+                Self { #(#examples)* }
+            }
+        }
+    }
+}
+
+/// `ExampleSources`: every source answering with its `example()`.
+fn example_sources(spec: &ValidSpec) -> TokenStream {
+    let methods = spec.sources.iter().map(|source| {
+        let name = source_struct(&source.id);
+        let method = ident(&source.id);
+        quote! {
+            async fn #method(&self) -> Result<super::sources::#name, super::sources::SourceError> {
+                Ok(super::sources::#name::example())
+            }
+        }
+    });
+    quote! {
+        /// Every source answering at once with the example values of its items; `collect()` over
+        /// it gives the example payload of the disclosure.
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct ExampleSources;
+
+        impl super::sources::Sources for ExampleSources {
+            #(#methods)*
+        }
+    }
+}
+
+/// The example value of an item as a Rust expression, from inside the `sources` module.
+fn example_value(item: &Item) -> TokenStream {
+    match &item.example {
+        Example::Scalar(v) => quote!(String::from(#v)),
+        Example::List(values) => quote!(vec![#(String::from(#values)),*]),
+        Example::Map(entries) => {
+            let ty = struct_ident(&item.path);
+            let fields = entries.iter().map(|(k, v)| {
+                let f = ident(&naming::field_name(k));
+                quote!(#f: String::from(#v),)
+            });
+            quote!(super::payload::#ty { #(#fields)* })
         }
     }
 }

@@ -13,17 +13,10 @@ use optimize_telemetry::runtime::{self, Parts};
 use optimize_telemetry::store::StateStore;
 
 use crate::runtime::{config, receiver};
+use crate::support::block_on;
 use crate::support::es_fake::{EsFake, Flavor, Mode};
 use crate::support::receiver::{Behaviour, Receiver};
 use crate::support::{TempDir, wait_until};
-
-fn block_on<T>(f: impl Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .block_on(f)
-}
 
 fn es_store(es: &EsFake, dir: &TempDir) -> Arc<dyn StateStore> {
     let cfg = config(&format!(

@@ -1,7 +1,8 @@
 //! The generated payload types and `collect()`: they produce the documented example, keep the
 //! spec's order and names, and turn a failing or panicking source into "Unknown" for its items only.
 
-use optimize_telemetry::generated::payload::{Payload, ProductInternalsLicenseKeyFeatures};
+use optimize_telemetry::generated::example::ExampleSources;
+use optimize_telemetry::generated::payload::Payload;
 use optimize_telemetry::generated::sources::*;
 use optimize_telemetry::generated::{UNKNOWN, collect, items};
 
@@ -29,52 +30,27 @@ impl Fixture {
 impl Sources for Fixture {
     async fn installation(&self) -> Result<InstallationData, SourceError> {
         self.check("installation")?;
-        Ok(InstallationData {
-            id: "7b86edba-fcb7-11ea-adc1-0242ac120002".into(),
-        })
+        Ok(InstallationData::example())
     }
 
     async fn product(&self) -> Result<ProductData, SourceError> {
         self.check("product")?;
-        Ok(ProductData {
-            name: "Camunda Optimize".into(),
-            version: "3.2.0".into(),
-            edition: "enterprise".into(),
-        })
+        Ok(ProductData::example())
     }
 
     async fn database(&self) -> Result<DatabaseData, SourceError> {
         self.check("database")?;
-        Ok(DatabaseData {
-            vendor: "elasticsearch".into(),
-            version: "7.0.0".into(),
-        })
+        Ok(DatabaseData::example())
     }
 
     async fn license(&self) -> Result<LicenseData, SourceError> {
         self.check("license")?;
-        Ok(LicenseData {
-            customer: "a customer name".into(),
-            kind: "UNIFIED".into(),
-            valid_until: "2025-01-01".into(),
-            unlimited: "false".into(),
-            features: ProductInternalsLicenseKeyFeatures {
-                camunda_bpm: "false".into(),
-                optimize: "true".into(),
-                cawemo: "false".into(),
-            },
-            raw: "customer = a customer name; expiryDate = 2025-01-01; optimize: true;".into(),
-        })
+        Ok(LicenseData::example())
     }
 
     async fn engines(&self) -> Result<EnginesData, SourceError> {
         self.check("engines")?;
-        Ok(EnginesData {
-            installation_ids: vec![
-                "8343cc7a-8ad1-42d4-97d2-43452c0bdfa3".into(),
-                "22607b92-fcb8-11ea-adc1-0242ac120002".into(),
-            ],
-        })
+        Ok(EnginesData::example())
     }
 }
 
@@ -89,6 +65,15 @@ async fn collected_example_values_serialize_to_the_locked_example() {
     let payload = collect(&Fixture::default()).await;
     // The snapshot the compiler locks: generated names, renames and order must reproduce it.
     snapshot!("example_payload", pretty(&payload));
+    assert_eq!(
+        pretty(&payload),
+        telemetry_spec::example::example_json(&real_spec())
+    );
+}
+
+#[tokio::test]
+async fn the_generated_example_sources_give_the_example_payload() {
+    let payload = collect(&ExampleSources).await;
     assert_eq!(
         pretty(&payload),
         telemetry_spec::example::example_json(&real_spec())

@@ -10,6 +10,7 @@ use optimize_telemetry::control::{Control, serve};
 use optimize_telemetry::runtime::{self, Handle};
 
 use crate::runtime::{config, receiver};
+use crate::support::block_on;
 use crate::support::receiver::{Behaviour, Receiver};
 use crate::support::{TempDir, wait_until};
 
@@ -88,14 +89,6 @@ impl Daemon {
 pub fn client() -> reqwest::Client {
     optimize_telemetry::sender::local_client(Duration::from_secs(10))
         .unwrap_or_else(|e| panic!("{e}"))
-}
-
-pub fn block_on<T>(f: impl Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .block_on(f)
 }
 
 /// Sends a request; returns the status and the body as JSON (or Null).

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use optimize_telemetry::clock::{Clock, Timestamp, TokioClock};
-use optimize_telemetry::generated::payload::ProductInternalsLicenseKeyFeatures;
 use optimize_telemetry::generated::sources::*;
 use optimize_telemetry::scheduler::{Metrics, Scheduler};
 use optimize_telemetry::sender::{Outcome, Transport};
@@ -96,41 +95,19 @@ struct Counted {
 impl Sources for Counted {
     async fn installation(&self) -> Result<InstallationData, SourceError> {
         self.reads.fetch_add(1, Ordering::SeqCst);
-        Ok(InstallationData {
-            id: "7b86edba-fcb7-11ea-adc1-0242ac120002".into(),
-        })
+        Ok(InstallationData::example())
     }
     async fn product(&self) -> Result<ProductData, SourceError> {
-        Ok(ProductData {
-            name: "Camunda Optimize".into(),
-            version: "3.2.0".into(),
-            edition: "enterprise".into(),
-        })
+        Ok(ProductData::example())
     }
     async fn database(&self) -> Result<DatabaseData, SourceError> {
-        Ok(DatabaseData {
-            vendor: "elasticsearch".into(),
-            version: "7.0.0".into(),
-        })
+        Ok(DatabaseData::example())
     }
     async fn license(&self) -> Result<LicenseData, SourceError> {
-        Ok(LicenseData {
-            customer: "c".into(),
-            kind: "UNIFIED".into(),
-            valid_until: "2025-01-01".into(),
-            unlimited: "false".into(),
-            features: ProductInternalsLicenseKeyFeatures {
-                camunda_bpm: "false".into(),
-                optimize: "true".into(),
-                cawemo: "false".into(),
-            },
-            raw: "customer = c;".into(),
-        })
+        Ok(LicenseData::example())
     }
     async fn engines(&self) -> Result<EnginesData, SourceError> {
-        Ok(EnginesData {
-            installation_ids: vec![],
-        })
+        Ok(EnginesData::example())
     }
 }
 

@@ -4,9 +4,9 @@
 use optimize_telemetry::sender::Sender;
 
 use crate::runtime::{config, receiver};
-use crate::support::TempDir;
 use crate::support::receiver::{Behaviour, Receiver};
 use crate::support::tls::TestCa;
+use crate::support::{TempDir, block_on};
 
 fn sender(endpoint: &str, ca: Option<&std::path::Path>) -> Sender {
     let ca = ca
@@ -16,14 +16,6 @@ fn sender(endpoint: &str, ca: Option<&std::path::Path>) -> Sender {
         "[telemetry]\ntelemetryEndpoint = \"{endpoint}\"\n{ca}"
     )))
     .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn block_on<T>(f: impl Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .block_on(f)
 }
 
 #[test]

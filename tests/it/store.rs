@@ -7,15 +7,7 @@ use optimize_telemetry::clock::{SystemClock, Timestamp};
 use optimize_telemetry::store::StateStore;
 use optimize_telemetry::store::embedded::EmbeddedStore;
 
-use crate::support::TempDir;
-
-fn block_on<T>(f: impl Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .block_on(f)
-}
+use crate::support::{TempDir, block_on};
 
 #[test]
 fn eight_racing_openers_agree_on_one_installation_id() {

@@ -23,15 +23,14 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
+
+use super::server::{Background, http1};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavor {
@@ -107,10 +106,8 @@ struct State {
 }
 
 pub struct EsFake {
-    pub addr: SocketAddr,
+    server: Background,
     state: Arc<Mutex<State>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 /// The store's script, as the fake accepts it (and nothing else).
@@ -146,63 +143,31 @@ impl EsFake {
             unknown: Vec::new(),
             calls: Vec::new(),
         }));
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread_state = Arc::clone(&state);
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap_or_else(|e| panic!("{e}"));
-            rt.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .unwrap_or_else(|e| panic!("{e}"));
-                let _ = addr_tx.send(listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
-                let serve = async {
-                    loop {
-                        let Ok((tcp, _)) = listener.accept().await else {
-                            continue;
-                        };
-                        if thread_state
-                            .lock()
-                            .map(|s| s.mode == Mode::Down)
-                            .unwrap_or(false)
-                        {
-                            drop(tcp);
-                            continue;
-                        }
-                        let state = Arc::clone(&thread_state);
-                        tokio::spawn(async move {
-                            let service = hyper::service::service_fn(move |req| {
-                                let state = Arc::clone(&state);
-                                async move { Ok::<_, Infallible>(handle(&state, req).await) }
-                            });
-                            let _ = hyper::server::conn::http1::Builder::new()
-                                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
-                                .await;
-                        });
-                    }
+        let shared = Arc::clone(&state);
+        let server = Background::spawn(0, move |listener| async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
                 };
-                tokio::select! {
-                    () = serve => {}
-                    _ = stop_rx => {}
+                if shared.lock().map(|s| s.mode == Mode::Down).unwrap_or(false) {
+                    drop(tcp);
+                    continue;
                 }
-            });
+                let state = Arc::clone(&shared);
+                tokio::spawn(http1(
+                    tcp,
+                    hyper::service::service_fn(move |req| {
+                        let state = Arc::clone(&state);
+                        async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                    }),
+                ));
+            }
         });
-        let addr = addr_rx
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|e| panic!("fake did not start: {e}"));
-        EsFake {
-            addr,
-            state,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }
+        EsFake { server, state }
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.addr.port())
+        format!("http://127.0.0.1:{}", self.server.addr.port())
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
@@ -258,17 +223,6 @@ impl EsFake {
                 },
             );
         });
-    }
-}
-
-impl Drop for EsFake {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

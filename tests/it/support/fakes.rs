@@ -9,7 +9,6 @@
 //!   `{"installation": "<uuid>", "product": {...}}`.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -17,95 +16,60 @@ use std::time::Duration;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
-use tokio::net::TcpListener;
+
+use super::server::{Background, http1};
 
 pub struct FakeServer {
-    pub addr: SocketAddr,
+    server: Background,
     hits: Arc<AtomicUsize>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FakeServer {
     /// Serves `body` as JSON on `route` (after waiting `delay`), 404 elsewhere.
     pub fn start(route: &'static str, body: String, delay: Duration) -> FakeServer {
         let hits = Arc::new(AtomicUsize::new(0));
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread_hits = Arc::clone(&hits);
+        let counted = Arc::clone(&hits);
         let body = Arc::new(body);
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap_or_else(|e| panic!("{e}"));
-            rt.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .unwrap_or_else(|e| panic!("{e}"));
-                let _ = addr_tx.send(listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
-                let serve = async {
-                    loop {
-                        let Ok((tcp, _)) = listener.accept().await else {
-                            continue;
-                        };
-                        let hits = Arc::clone(&thread_hits);
-                        let body = Arc::clone(&body);
-                        tokio::spawn(async move {
-                            let service =
-                                hyper::service::service_fn(move |req: Request<Incoming>| {
-                                    let hits = Arc::clone(&hits);
-                                    let body = Arc::clone(&body);
-                                    async move {
-                                        hits.fetch_add(1, Ordering::SeqCst);
-                                        tokio::time::sleep(delay).await;
-                                        let (status, text) = if req.uri().path() == route
-                                            && req.method() == hyper::Method::GET
-                                        {
-                                            (StatusCode::OK, (*body).clone())
-                                        } else {
-                                            (
-                                                StatusCode::NOT_FOUND,
-                                                "{\"error\":\"no such route in this fake\"}"
-                                                    .to_owned(),
-                                            )
-                                        };
-                                        let mut r = Response::new(Full::new(Bytes::from(text)));
-                                        *r.status_mut() = status;
-                                        r.headers_mut().insert(
-                                            "content-type",
-                                            hyper::header::HeaderValue::from_static(
-                                                "application/json",
-                                            ),
-                                        );
-                                        Ok::<_, Infallible>(r)
-                                    }
-                                });
-                            let _ = hyper::server::conn::http1::Builder::new()
-                                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
-                                .await;
-                        });
-                    }
+        let server = Background::spawn(0, move |listener| async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
                 };
-                tokio::select! {
-                    () = serve => {}
-                    _ = stop_rx => {}
-                }
-            });
+                let (hits, body) = (Arc::clone(&counted), Arc::clone(&body));
+                tokio::spawn(http1(
+                    tcp,
+                    hyper::service::service_fn(move |req: Request<Incoming>| {
+                        let (hits, body) = (Arc::clone(&hits), Arc::clone(&body));
+                        async move {
+                            hits.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(delay).await;
+                            let (status, text) = if req.uri().path() == route
+                                && req.method() == hyper::Method::GET
+                            {
+                                (StatusCode::OK, (*body).clone())
+                            } else {
+                                (
+                                    StatusCode::NOT_FOUND,
+                                    "{\"error\":\"no such route in this fake\"}".to_owned(),
+                                )
+                            };
+                            let mut r = Response::new(Full::new(Bytes::from(text)));
+                            *r.status_mut() = status;
+                            r.headers_mut().insert(
+                                "content-type",
+                                hyper::header::HeaderValue::from_static("application/json"),
+                            );
+                            Ok::<_, Infallible>(r)
+                        }
+                    }),
+                ));
+            }
         });
-        let addr = addr_rx
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|e| panic!("fake did not start: {e}"));
-        FakeServer {
-            addr,
-            hits,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }
+        FakeServer { server, hits }
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.addr.port())
+        format!("http://127.0.0.1:{}", self.server.addr.port())
     }
 
     pub fn hits(&self) -> usize {
@@ -161,16 +125,5 @@ impl FakeServer {
             }
         });
         FakeServer::start("/engine-rest/telemetry/data", body.to_string(), delay)
-    }
-}
-
-impl Drop for FakeServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }

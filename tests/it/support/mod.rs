@@ -5,6 +5,7 @@ pub mod es_fake;
 pub mod fakes;
 pub mod proxy;
 pub mod receiver;
+pub mod server;
 pub mod tls;
 pub mod webdriver;
 
@@ -51,4 +52,13 @@ pub fn wait_until(timeout: std::time::Duration, mut condition: impl FnMut() -> b
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     condition()
+}
+
+/// Runs a future to completion on a fresh single-threaded runtime (for synchronous tests).
+pub fn block_on<T>(f: impl Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .block_on(f)
 }

@@ -2,66 +2,38 @@
 //! records each CONNECT target, opens the tunnel, and copies bytes both ways (the TLS inside is
 //! end to end, the proxy sees none of the report).
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
+
+use super::server::Background;
 
 pub struct ConnectProxy {
-    pub addr: SocketAddr,
+    server: Background,
     targets: Arc<Mutex<Vec<String>>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl ConnectProxy {
     pub fn start() -> ConnectProxy {
         let targets = Arc::new(Mutex::new(Vec::new()));
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let t = Arc::clone(&targets);
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap_or_else(|e| panic!("{e}"));
-            rt.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .unwrap_or_else(|e| panic!("{e}"));
-                let _ = addr_tx.send(listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
-                let serve = async {
-                    loop {
-                        let Ok((client, _)) = listener.accept().await else {
-                            continue;
-                        };
-                        let t = Arc::clone(&t);
-                        tokio::spawn(async move {
-                            let _ = tunnel(client, t).await;
-                        });
-                    }
+        let server = Background::spawn(0, move |listener| async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    continue;
                 };
-                tokio::select! {
-                    () = serve => {}
-                    _ = stop_rx => {}
-                }
-            });
+                let t = Arc::clone(&t);
+                tokio::spawn(async move {
+                    let _ = tunnel(client, t).await;
+                });
+            }
         });
-        let addr = addr_rx
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|e| panic!("proxy did not start: {e}"));
-        ConnectProxy {
-            addr,
-            targets,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }
+        ConnectProxy { server, targets }
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.addr.port())
+        format!("http://127.0.0.1:{}", self.server.addr.port())
     }
 
     /// The `host:port` of every CONNECT so far.
@@ -100,15 +72,4 @@ async fn tunnel(client: TcpStream, targets: Arc<Mutex<Vec<String>>>) -> std::io:
     let mut client = client.into_inner();
     tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
     Ok(())
-}
-
-impl Drop for ConnectProxy {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }

@@ -6,13 +6,13 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use http_body_util::BodyExt;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
-use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
+
+use super::server::{Background, http1};
 
 use super::tls::ServerCert;
 
@@ -107,8 +107,7 @@ struct State {
 pub struct Receiver {
     pub addr: SocketAddr,
     state: Arc<State>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: Background,
 }
 
 impl Receiver {
@@ -132,73 +131,45 @@ impl Receiver {
             behaviour: Mutex::new(Some(behaviour)),
             ..State::default()
         });
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread_state = Arc::clone(&state);
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap_or_else(|e| panic!("{e}"));
-            rt.block_on(async move {
-                let listener = TcpListener::bind(("127.0.0.1", port))
-                    .await
-                    .unwrap_or_else(|e| panic!("{e}"));
-                let _ = addr_tx.send(listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
-                let serve = async {
-                    loop {
-                        let Ok((tcp, _)) = listener.accept().await else {
-                            continue;
-                        };
-                        thread_state.connections.fetch_add(1, Ordering::SeqCst);
-                        let acceptor = acceptor.clone();
-                        let state = Arc::clone(&thread_state);
-                        tokio::spawn(async move {
-                            state.open.fetch_add(1, Ordering::SeqCst);
-                            let close_early = matches!(
-                                state.behaviour.lock().ok().and_then(|b| b.clone()),
-                                Some(Behaviour::CloseMidRequest)
-                            );
-                            if close_early {
-                                if let Ok(mut tls) = acceptor.accept(tcp).await {
-                                    let mut head = [0u8; 16];
-                                    let _ =
-                                        tokio::io::AsyncReadExt::read(&mut tls, &mut head).await;
-                                    if let Ok(mut r) = state.requests.lock() {
-                                        r.push(Received {
-                                            method: "?".into(),
-                                            path: "?".into(),
-                                            headers: Vec::new(),
-                                            body: Vec::new(),
-                                        });
-                                    }
-                                }
-                            } else if let Ok(tls) = acceptor.accept(tcp).await {
-                                let service = hyper::service::service_fn(|req| {
-                                    handle(Arc::clone(&state), req)
-                                });
-                                let _ = hyper::server::conn::http1::Builder::new()
-                                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
-                                    .await;
-                            }
-                            state.open.fetch_sub(1, Ordering::SeqCst);
-                        });
-                    }
+        let shared = Arc::clone(&state);
+        let server = Background::spawn(port, move |listener| async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
                 };
-                tokio::select! {
-                    () = serve => {}
-                    _ = stop_rx => {}
-                }
-            });
+                shared.connections.fetch_add(1, Ordering::SeqCst);
+                let acceptor = acceptor.clone();
+                let state = Arc::clone(&shared);
+                tokio::spawn(async move {
+                    state.open.fetch_add(1, Ordering::SeqCst);
+                    if matches!(behaviour_now(&state), Some(Behaviour::CloseMidRequest)) {
+                        if let Ok(mut tls) = acceptor.accept(tcp).await {
+                            let mut head = [0u8; 16];
+                            let _ = tokio::io::AsyncReadExt::read(&mut tls, &mut head).await;
+                            if let Ok(mut r) = state.requests.lock() {
+                                r.push(Received {
+                                    method: "?".into(),
+                                    path: "?".into(),
+                                    headers: Vec::new(),
+                                    body: Vec::new(),
+                                });
+                            }
+                        }
+                    } else if let Ok(tls) = acceptor.accept(tcp).await {
+                        let for_requests = Arc::clone(&state);
+                        let service = hyper::service::service_fn(move |req| {
+                            handle(Arc::clone(&for_requests), req)
+                        });
+                        http1(tls, service).await;
+                    }
+                    state.open.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
         });
-        let addr = addr_rx
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|e| panic!("receiver did not start: {e}"));
         Receiver {
-            addr,
+            addr: server.addr,
             state,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -223,17 +194,6 @@ impl Receiver {
     /// Connections still open.
     pub fn open_connections(&self) -> usize {
         self.state.open.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
