@@ -2,10 +2,31 @@
 //! information. Each can be switched off for one item with `allow = ["<lint name>"]`; they fail
 //! `telemetry-spec check` only with `--deny-warnings`.
 
-use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::fastmap::FastMap;
 use crate::model::ValidSpec;
+
+/// A label compared without regard to ASCII case, without allocating a lowercase copy.
+#[derive(Clone, Copy)]
+struct Folded<'a>(&'a str);
+
+impl PartialEq for Folded<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for Folded<'_> {}
+
+impl Hash for Folded<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for b in self.0.bytes() {
+            state.write_u8(b.to_ascii_lowercase());
+        }
+    }
+}
 
 /// Fewer words than this and a description names the value rather than explaining it.
 const MIN_DESCRIPTION_WORDS: usize = 6;
@@ -13,7 +34,8 @@ const MIN_DESCRIPTION_WORDS: usize = 6;
 /// Every lint finding for `spec`, in item order.
 pub fn lints(spec: &ValidSpec) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut labels: HashMap<String, &str> = HashMap::new();
+    let mut labels: FastMap<Folded<'_>, &str> =
+        FastMap::with_capacity_and_hasher(spec.items.len(), Default::default());
     for item in &spec.items {
         let at = item.spans.id.clone();
         let mut warn = |code: Code, message: String, help: &str| {
@@ -61,7 +83,7 @@ pub fn lints(spec: &ValidSpec) -> Vec<Diagnostic> {
                 "say what the value is, where it comes from and what it looks like",
             );
         }
-        let key = item.label.trim().to_lowercase();
+        let key = Folded(item.label.trim());
         match labels.get(&key) {
             Some(first) => warn(
                 Code::DuplicateLabel,

@@ -277,49 +277,92 @@ impl Validator<'_> {
             .iter()
             .filter_map(|s| s.id.as_ref().map(|i| &*i.value))
             .collect();
-        // Sized up front: growing big maps while many small blocks are being freed makes the
-        // allocator consolidate its free lists again and again, which grows faster than linearly.
+        // Item by item first (independent, so large specs use every core), then the rules
+        // across items. Maps are sized up front: growing big maps while many small blocks are
+        // freed makes the allocator consolidate its free lists again and again.
         let n = spec.items.len();
+        let ctx = ItemContext {
+            category_ids: &category_ids,
+            declared_categories: &declared_categories,
+            declared_sources: &declared_sources,
+            sources,
+        };
+        let threads = if n < PARALLEL_ITEMS {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        };
+        let per_thread = n.div_ceil(threads).max(1);
+        let (file, wrong_kind) = (self.file, self.wrong_kind);
+        let check_chunk = |chunk: &[RawItem<'_>]| {
+            let mut diags = Vec::new();
+            let mut v = Validator {
+                file,
+                wrong_kind,
+                diags: &mut diags,
+            };
+            let checked: Vec<(Option<Item>, ItemChecks)> =
+                chunk.iter().map(|raw| v.item(raw, &ctx)).collect();
+            (checked, diags)
+        };
+        let parts: Vec<(Vec<(Option<Item>, ItemChecks)>, Vec<Diagnostic>)> = if threads == 1 {
+            vec![check_chunk(&spec.items)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = spec
+                    .items
+                    .chunks(per_thread)
+                    .map(|c| scope.spawn(move || check_chunk(c)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| match h.join() {
+                        Ok(part) => part,
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    })
+                    .collect()
+            })
+        };
         let mut ids = FastMap::with_capacity_and_hasher(n, Default::default());
         let mut source_fields = FastMap::with_capacity_and_hasher(n, Default::default());
         let mut items = Vec::with_capacity(n);
         let mut tree = PathTree::with_capacity(n);
-        for (index, raw) in spec.items.iter().enumerate() {
-            let (item, path_ok) = self.item(
-                raw,
-                &category_ids,
-                &declared_categories,
-                &declared_sources,
-                sources,
-                &mut ids,
-                &mut source_fields,
-            );
-            if let (true, Some(path)) = (path_ok, &raw.path) {
-                let is_map = raw
-                    .value_type
-                    .as_ref()
-                    .and_then(|t| ValueType::parse(&t.value))
-                    .is_some_and(|t| matches!(t, ValueType::Map(_)));
-                tree.insert(self, &spec.items, index, path, is_map);
-            }
-            if let Some(item) = item {
-                items.push(item);
+        let mut index = 0;
+        for (checked, mut diags) in parts {
+            self.diags.append(&mut diags);
+            for (item, checks) in checked {
+                let raw = &spec.items[index];
+                if let Some(id) = &raw.id {
+                    self.unique(&mut ids, id, "item id", Code::DuplicateId);
+                }
+                if let (true, Some(s)) = (checks.source_ok, &raw.source) {
+                    self.unique(
+                        &mut source_fields,
+                        s,
+                        "source field",
+                        Code::DuplicateSourceField,
+                    );
+                }
+                if let (true, Some(path)) = (checks.path_ok, &raw.path) {
+                    tree.insert(self, &spec.items, index, path, checks.is_map);
+                }
+                if let Some(item) = item {
+                    items.push(item);
+                }
+                index += 1;
             }
         }
         items
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn item<'s>(
-        &mut self,
-        raw: &'s RawItem,
-        category_ids: &HashSet<&str>,
-        declared_categories: &[&str],
-        declared_sources: &[&str],
-        sources: &[Source],
-        ids: &mut FastMap<&'s str, Span>,
-        source_fields: &mut FastMap<&'s str, Span>,
-    ) -> (Option<Item>, bool) {
+    /// The rules of one item on its own; the rules across items are in [`Validator::items`].
+    fn item(&mut self, raw: &RawItem, ctx: &ItemContext<'_>) -> (Option<Item>, ItemChecks) {
+        let ItemContext {
+            category_ids,
+            declared_categories,
+            declared_sources,
+            sources,
+        } = *ctx;
         // Formatted only when a diagnostic needs it: most items have none.
         let what = ItemName(raw.id.as_ref().map(|id| &*id.value));
         let what = &what as &dyn fmt::Display;
@@ -329,7 +372,6 @@ impl Validator<'_> {
         let id = self.required(&raw.id, "id", &what, at);
         if let Some(id) = id {
             ok &= self.identifier(id, "item id");
-            ok &= self.unique(ids, id, "item id", Code::DuplicateId);
         }
 
         let category = self.required(&raw.category, "category", &what, at);
@@ -446,10 +488,6 @@ impl Validator<'_> {
                             .max(field_start.min(s.span.end)),
                 );
                 fine &= self.identifier(&field_span, "source field");
-                if fine {
-                    fine &=
-                        self.unique(source_fields, s, "source field", Code::DuplicateSourceField);
-                }
                 fine.then(|| (source.to_owned(), field.to_owned()))
             });
 
@@ -501,7 +539,11 @@ impl Validator<'_> {
             }
         }
 
-        let path_ok = path.is_some();
+        let checks = ItemChecks {
+            path_ok: path.is_some(),
+            source_ok: source.is_some(),
+            is_map: matches!(value_type, Some(ValueType::Map(_))),
+        };
         let item = match (
             id,
             category,
@@ -550,7 +592,7 @@ impl Validator<'_> {
             }),
             _ => None,
         };
-        (item, path_ok)
+        (item, checks)
     }
 
     fn path(&mut self, path: &SString) -> Option<Vec<String>> {
@@ -942,6 +984,26 @@ impl<'s> PathTree<'s> {
         self.structs.insert(name, node);
         true
     }
+}
+
+/// Below this many items, items are checked on one thread: spawning costs more than it saves.
+const PARALLEL_ITEMS: usize = 2_000;
+
+/// What checking one item needs from the rest of the spec.
+#[derive(Clone, Copy)]
+struct ItemContext<'a> {
+    category_ids: &'a HashSet<&'a str>,
+    declared_categories: &'a [&'a str],
+    declared_sources: &'a [&'a str],
+    sources: &'a [Source],
+}
+
+/// What the rules across items need to know about one item.
+#[derive(Clone, Copy)]
+struct ItemChecks {
+    path_ok: bool,
+    source_ok: bool,
+    is_map: bool,
 }
 
 /// How an item is named in messages: by its id when it has one.

@@ -140,3 +140,40 @@ fn checking_is_deterministic() {
         );
     }
 }
+
+#[path = "../../benches/support/synthetic.rs"]
+mod synthetic;
+
+#[test]
+fn large_specs_checked_on_several_threads_still_see_across_items() {
+    // Above the size at which items are checked in parallel; the cross-item rules must still
+    // compare items that different threads checked.
+    let valid = synthetic::spec(5_000);
+    let checked = check("large.toml", valid.as_bytes());
+    assert!(checked.diagnostics.is_empty(), "{}", checked.render());
+    assert_eq!(checked.spec.map(|s| s.items.len()), Some(5_000));
+
+    let duplicate_id = valid.replacen("id = \"item_4999\"", "id = \"item_3\"", 1);
+    let checked = check("large.toml", duplicate_id.as_bytes());
+    let duplicates = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "E0006")
+        .count();
+    assert_eq!(duplicates, 1, "{}", checked.render());
+
+    let prefix = valid.replacen(
+        "path = \"group49.section9.field-4999\"",
+        "path = \"group0.section0.field-0.deeper\"",
+        1,
+    );
+    let checked = check("large.toml", prefix.as_bytes());
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "E0008"),
+        "{}",
+        checked.render()
+    );
+}
