@@ -305,7 +305,7 @@ impl Validator<'_> {
                 chunk.iter().map(|raw| v.item(raw, &ctx)).collect();
             (checked, diags)
         };
-        let parts: Vec<(Vec<(Option<Item>, ItemChecks)>, Vec<Diagnostic>)> = if threads == 1 {
+        let parts: Vec<CheckedChunk> = if threads == 1 {
             vec![check_chunk(&spec.items)]
         } else {
             std::thread::scope(|scope| {
@@ -997,6 +997,9 @@ struct ItemContext<'a> {
     declared_sources: &'a [&'a str],
     sources: &'a [Source],
 }
+
+/// A run of items checked on their own, with the diagnostics found.
+type CheckedChunk = (Vec<(Option<Item>, ItemChecks)>, Vec<Diagnostic>);
 
 /// What the rules across items need to know about one item.
 #[derive(Clone, Copy)]
