@@ -182,6 +182,7 @@ impl Ledger {
         };
         entry.hash = entry_hash(&entry);
         let current = self.dir.join(FILE);
+        discard_torn_line(&current)?;
         if std::fs::metadata(&current).is_ok_and(|m| m.len() > self.max_bytes) {
             self.rotate()?;
         }
@@ -214,6 +215,31 @@ impl Ledger {
         let current = self.dir.join(FILE);
         std::fs::rename(&current, self.rotated(1)).map_err(|e| io(&current, e))
     }
+}
+
+/// A crash during an append can leave a last line without its newline: an entry that was never
+/// completed. It is cut off before the next append, so the new entry starts on a line of its
+/// own; entries that were completed are never touched.
+fn discard_torn_line(path: &Path) -> Result<(), AuditError> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Ok(());
+    };
+    if bytes.is_empty() || bytes.ends_with(b"\n") {
+        return Ok(());
+    }
+    let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    tracing::warn!(file = %path.display(), dropped = bytes.len() - keep, "discarding an audit entry that a crash left unfinished");
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| io(path, e))?;
+    file.set_len(keep as u64).map_err(|e| io(path, e))?;
+    file.sync_all().map_err(|e| io(path, e))
+}
+
+/// Seals an entry: computes its `hash` from its content (what `append` does).
+pub fn seal(entry: &mut Entry) {
+    entry.hash = entry_hash(entry);
 }
 
 /// What verification found.

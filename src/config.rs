@@ -413,13 +413,15 @@ impl Config {
             c.initialize_telemetry = *v.get_ref();
         }
         if let Some(v) = &t.reporting_interval_in_hours {
-            c.interval = positive_duration(*v.get_ref() * 3600.0).ok_or_else(|| {
-                bad(
-                    v.span(),
-                    "telemetry.reportingIntervalInHours",
-                    "must be a number of hours greater than 0".into(),
-                )
-            })?;
+            c.interval = positive_duration(*v.get_ref() * 3600.0)
+                .filter(|d| *d >= MIN_INTERVAL)
+                .ok_or_else(|| {
+                    bad(
+                        v.span(),
+                        "telemetry.reportingIntervalInHours",
+                        "must be a number of hours greater than 0 (at least one second)".into(),
+                    )
+                })?;
         }
         if let Some(v) = &t.telemetry_endpoint {
             c.endpoint = Some(

@@ -191,6 +191,12 @@ fn preview(config: Config) -> u8 {
         .block_on(parts.store.settings(parts.config.initialize_telemetry))
         .map(|s| s.metadata_telemetry_enabled)
         .unwrap_or(false);
+    if let Some(var) = &parts.config.kill_switch {
+        eprintln!(
+            "note: telemetry is switched off on this host by {var}: nothing is sent, whatever the setting"
+        );
+        return 0;
+    }
     match (enabled, endpoint) {
         (false, _) => {
             eprintln!("note: telemetry is disabled: nothing is sent unless a superuser enables it")
@@ -437,7 +443,7 @@ fn audit(config: &Config, verify: bool, json: bool) -> u8 {
                     (None, Some(err)) => err.chars().take(24).collect(),
                     (None, None) => "-".into(),
                 },
-                &e.payload_sha256[..16.min(e.payload_sha256.len())]
+                e.payload_sha256.chars().take(16).collect::<String>()
             ),
             Err(why) => println!(
                 "  ???  unreadable line {}:{} ({why})",

@@ -94,9 +94,10 @@ impl Parts {
         let config = Arc::new(config);
         let http = crate::sources::http_client(&config)?;
         let store: Arc<dyn StateStore> = match config.state.kind {
-            StoreKind::Embedded => {
-                Arc::new(EmbeddedStore::open(&config.state.dir, Arc::clone(&clock))?)
-            }
+            StoreKind::Embedded => Arc::new(
+                EmbeddedStore::open(&config.state.dir, Arc::clone(&clock))?
+                    .with_interval(config.interval),
+            ),
             StoreKind::Elasticsearch => Arc::new(ElasticsearchStore::new(
                 &config,
                 http.clone(),
@@ -239,6 +240,7 @@ pub fn start_with(config: Config, options: Options) -> Result<Handle, StartError
         holder: format!("pid{}-{:016x}", std::process::id(), fastrand::u64(..)),
         enabled: enabled_rx,
         metrics: Arc::clone(&shared.metrics),
+        unrecorded: None,
         observer: Some(
             options
                 .observer

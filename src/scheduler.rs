@@ -56,6 +56,7 @@ impl<S: Sources> Clone for Scheduler<S> {
             enabled: self.enabled.clone(),
             metrics: Arc::clone(&self.metrics),
             observer: self.observer.clone(),
+            unrecorded: self.unrecorded.clone(),
         }
     }
 }
@@ -72,6 +73,8 @@ pub struct Scheduler<S: Sources> {
     pub enabled: watch::Receiver<bool>,
     pub metrics: Arc<Metrics>,
     pub observer: Option<AttemptObserver>,
+    /// A period this instance ended (sent, or gave up) that the store has not recorded yet.
+    pub unrecorded: Option<(String, PeriodEnd)>,
 }
 
 /// Waits until `enabled` becomes false (or its sender is gone).
@@ -110,7 +113,9 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
             .saturating_mul(2u32.saturating_pow(failed.saturating_sub(1)))
             .min(policy.cap);
         // Full jitter in the upper half: instances that failed together do not retry together.
-        let jittered = exp.mul_f64(0.5 + fastrand::f64() * 0.5);
+        let jittered = exp
+            .mul_f64(0.5 + fastrand::f64() * 0.5)
+            .max(crate::config::MIN_RETRY);
         match retry_after {
             Some(asked) => asked.min(policy.cap).max(jittered),
             None => jittered,
@@ -139,6 +144,14 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
                     return;
                 }
                 continue;
+            }
+            if let Some((period, end)) = self.unrecorded.clone() {
+                self.end(&period, end).await;
+                if self.unrecorded.is_some() {
+                    let pause = self.config.state_poll;
+                    let _ = unless_off(&mut self.enabled, tokio::time::sleep(pause)).await;
+                    continue;
+                }
             }
             let state = match self.store.send_state().await {
                 Ok(state) => state,
@@ -225,6 +238,20 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
                 }
             };
             let body = Arc::new(body);
+            // Renewed right before sending, so the lease outlasts this send (a lease is at least
+            // twice the send timeout), however long collecting took.
+            if !matches!(
+                self.store
+                    .acquire_lease(period, &self.holder, self.clock.now(), self.lease_ttl())
+                    .await,
+                Ok(true)
+            ) {
+                tracing::info!(
+                    period,
+                    "the send lease was lost to another instance; leaving this period to it"
+                );
+                return;
+            }
             let Some(outcome) = unless_off(&mut self.enabled, sender.send(body.to_vec())).await
             else {
                 tracing::info!("telemetry was switched off; the report in flight was dropped");
@@ -270,15 +297,23 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
         }
     }
 
-    async fn end(&self, period: &str, end: PeriodEnd) {
+    /// Records the end of `period`. If the store cannot take it, the end is kept and recorded
+    /// before anything else happens: a sent period must never be sent again.
+    async fn end(&mut self, period: &str, end: PeriodEnd) {
         match self
             .store
             .finish_period(period, &self.holder, end, self.config.interval)
             .await
         {
-            Ok(true) => {}
-            Ok(false) => tracing::info!(period, "the period was already ended by another instance"),
-            Err(e) => tracing::warn!(error = %e, "cannot record the end of the period"),
+            Ok(true) => self.unrecorded = None,
+            Ok(false) => {
+                self.unrecorded = None;
+                tracing::info!(period, "the period was already ended by another instance");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot record the end of the period; will not send again until it is recorded");
+                self.unrecorded = Some((period.to_owned(), end));
+            }
         }
     }
 }

@@ -121,7 +121,9 @@ impl Sender {
     pub fn new(config: &Config) -> Result<Self, SenderError> {
         let endpoint = config.endpoint.clone().ok_or(SenderError::NoEndpoint)?;
         let redirects = reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
+            // `previous()` holds the original URL too, so three hops have been followed when it
+            // holds more than three.
+            if attempt.previous().len() > MAX_REDIRECTS {
                 attempt.error("too many redirects")
             } else if attempt.url().scheme() != "https" {
                 attempt.error("refused a redirect away from https")

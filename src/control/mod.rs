@@ -41,6 +41,8 @@ pub const MAX_HEAD: usize = 16 * 1024;
 pub const MAX_CONNECTIONS: usize = 64;
 /// How long a client may take to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one request may take from its head to the answer.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 const PAGE: &str = include_str!("page.html");
 const DISCLOSURE: &str = include_str!("../../docs/disclosure/telemetry.html");
@@ -194,7 +196,19 @@ fn error(status: StatusCode, code: &str, message: &str) -> Reply {
 async fn handle(control: &Control, req: Request<Incoming>, peer: SocketAddr) -> Reply {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let (response, user) = route(control, req).await;
+    // The whole request, body included, within a bound: a client trickling its body cannot
+    // hold one of the connection slots for ever.
+    let (response, user) = match tokio::time::timeout(REQUEST_TIMEOUT, route(control, req)).await {
+        Ok(answered) => answered,
+        Err(_) => (
+            error(
+                StatusCode::REQUEST_TIMEOUT,
+                "requestTimeout",
+                "the request took too long to arrive",
+            ),
+            None,
+        ),
+    };
     // Never the Authorization header, never a token: who, what, and the answer.
     tracing::info!(
         %peer,

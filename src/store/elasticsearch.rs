@@ -28,6 +28,8 @@ use super::{Attempt, PeriodEnd, SendState, Settings, StateStore, StoreError};
 use crate::clock::{Clock, Timestamp};
 use crate::config::{Config, EsAuth};
 
+/// The largest answer read from the cluster.
+const MAX_ANSWER: usize = 1024 * 1024;
 /// Conditional writes retried this often after losing a race, then the operation fails.
 const CONFLICT_RETRIES: usize = 5;
 /// The schema version written next to the installation id, as Optimize's metadata does.
@@ -129,10 +131,21 @@ impl ElasticsearchStore {
             ))
         })?;
         let status = response.status().as_u16();
-        let bytes = response
-            .bytes()
+        // Answers are a few hundred bytes; never hold more than a bound, whatever arrives.
+        let mut response = response;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| other(format!("reading the answer to {method} {path}: {e}")))?;
+            .map_err(|e| other(format!("reading the answer to {method} {path}: {e}")))?
+        {
+            if bytes.len() + chunk.len() > MAX_ANSWER {
+                return Err(other(format!(
+                    "the answer to {method} {path} is larger than {MAX_ANSWER} bytes"
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         let answer = Answer { status, body, text };

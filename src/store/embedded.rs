@@ -26,7 +26,11 @@ const LOCK: &str = "store.lock";
 const INSTALLATION: &str = "installation.json";
 const INSTALLATION_BACKUP: &str = "installation.backup.json";
 const SETTINGS: &str = "settings.json";
+const SETTINGS_BACKUP: &str = "settings.backup.json";
 const SEND_STATE: &str = "send-state.json";
+const SEND_STATE_BACKUP: &str = "send-state.backup.json";
+/// The reporting interval assumed when repairing a lost send state without being told one.
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 
 /// The installation document, shaped like Optimize's metadata document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +44,8 @@ struct Installation {
 pub struct EmbeddedStore {
     dir: Arc<PathBuf>,
     clock: Arc<dyn Clock>,
+    /// Used to repair a send state whose file and backup are both damaged.
+    interval: Duration,
 }
 
 impl EmbeddedStore {
@@ -56,7 +62,14 @@ impl EmbeddedStore {
         Ok(Self {
             dir: Arc::new(dir.to_path_buf()),
             clock,
+            interval: DEFAULT_INTERVAL,
         })
+    }
+
+    /// The reporting interval, for repairing a send state that is damaged beyond its backup.
+    pub fn with_interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
     }
 
     pub fn dir(&self) -> &Path {
@@ -78,10 +91,88 @@ impl EmbeddedStore {
         })
     }
 
-    /// Reads the send state without taking the lock (a reader only ever sees whole files).
-    pub fn read_send_state(dir: &Path) -> Result<SendState, StoreError> {
-        Ok(read_json::<SendState>(&dir.join(SEND_STATE))?.unwrap_or_default())
+    /// Reads the send state; run under the lock. If the file and its backup are both damaged,
+    /// the next report is planned one interval from now: a lost state may skip a period, but
+    /// never makes a report go out early.
+    fn load_send_state(
+        dir: &Path,
+        now: Timestamp,
+        interval: Duration,
+    ) -> Result<SendState, StoreError> {
+        match read_kept::<SendState>(dir, SEND_STATE, SEND_STATE_BACKUP)? {
+            Kept::Found(state) => Ok(state),
+            Kept::Missing => Ok(SendState::default()),
+            Kept::Damaged => {
+                let repaired = SendState {
+                    next_due: Some(now.plus(interval)),
+                    ..SendState::default()
+                };
+                tracing::warn!(dir = %dir.display(), "the send state and its backup are damaged; the next report is planned one interval from now");
+                write_kept(dir, SEND_STATE, SEND_STATE_BACKUP, &repaired)?;
+                Ok(repaired)
+            }
+        }
     }
+
+    /// Read-modify-write of the send state under the lock.
+    fn change_send_state<T: Send + 'static>(
+        &self,
+        change: impl FnOnce(SendState) -> (Option<SendState>, T) + Send + 'static,
+    ) -> BoxFuture<'static, Result<T, StoreError>> {
+        let (clock, interval) = (Arc::clone(&self.clock), self.interval);
+        self.locked(move |dir| {
+            let state = Self::load_send_state(dir, clock.now(), interval)?;
+            let (next, result) = change(state);
+            if let Some(next) = next {
+                write_kept(dir, SEND_STATE, SEND_STATE_BACKUP, &next)?;
+            }
+            Ok(result)
+        })
+    }
+}
+
+/// What reading a file kept with a backup found.
+enum Kept<T> {
+    Found(T),
+    Missing,
+    /// The file and its backup are both unreadable.
+    Damaged,
+}
+
+/// Reads `name`, falling back to (and restoring from) its backup when it is missing or damaged.
+fn read_kept<T: DeserializeOwned + Serialize>(
+    dir: &Path,
+    name: &str,
+    backup: &str,
+) -> Result<Kept<T>, StoreError> {
+    let primary = dir.join(name);
+    let backup = dir.join(backup);
+    let damaged = exists(&primary);
+    if let Some(value) = read_json::<T>(&primary)? {
+        return Ok(Kept::Found(value));
+    }
+    if let Some(value) = read_json::<T>(&backup)? {
+        tracing::warn!(file = %primary.display(), "state file missing or damaged; restored from its backup");
+        write_json(&primary, &value)?;
+        return Ok(Kept::Found(value));
+    }
+    Ok(if damaged || exists(&backup) {
+        Kept::Damaged
+    } else {
+        Kept::Missing
+    })
+}
+
+/// Writes `name` and then its backup, each atomically: whenever the file is readable it is the
+/// newest state, and the backup is at most one write behind.
+fn write_kept<T: Serialize>(
+    dir: &Path,
+    name: &str,
+    backup: &str,
+    value: &T,
+) -> Result<(), StoreError> {
+    write_json(&dir.join(name), value)?;
+    write_json(&dir.join(backup), value)
 }
 
 fn io(path: &Path, source: std::io::Error) -> StoreError {
@@ -227,18 +318,27 @@ impl StateStore for EmbeddedStore {
     }
 
     fn settings(&self, initialize: bool) -> BoxFuture<'_, Result<Settings, StoreError>> {
-        self.locked(move |dir| {
-            let path = dir.join(SETTINGS);
-            if let Some(s) = read_json::<Settings>(&path)? {
-                return Ok(s);
+        self.locked(move |dir| match read_kept::<Settings>(dir, SETTINGS, SETTINGS_BACKUP)? {
+            Kept::Found(s) => Ok(s),
+            Kept::Missing => {
+                // `initializeTelemetry` only ever seeds a setting that does not exist yet.
+                let seeded = Settings {
+                    metadata_telemetry_enabled: initialize,
+                    last_modifier: None,
+                    last_modified: None,
+                };
+                write_kept(dir, SETTINGS, SETTINGS_BACKUP, &seeded)?;
+                Ok(seeded)
             }
-            let seeded = Settings {
-                metadata_telemetry_enabled: initialize,
-                last_modifier: None,
-                last_modified: None,
-            };
-            write_json(&path, &seeded)?;
-            Ok(seeded)
+            Kept::Damaged => {
+                // Never switched on by damage: off, until a superuser sets it again.
+                tracing::error!(dir = %dir.display(), "the telemetry setting and its backup are damaged; telemetry stays off until a superuser sets it again");
+                Ok(Settings {
+                    metadata_telemetry_enabled: false,
+                    last_modifier: None,
+                    last_modified: None,
+                })
+            }
         })
     }
 
@@ -255,13 +355,13 @@ impl StateStore for EmbeddedStore {
                 last_modifier: Some(modifier),
                 last_modified: Some(at),
             };
-            write_json(&dir.join(SETTINGS), &s)?;
+            write_kept(dir, SETTINGS, SETTINGS_BACKUP, &s)?;
             Ok(s)
         })
     }
 
     fn send_state(&self) -> BoxFuture<'_, Result<SendState, StoreError>> {
-        self.locked(EmbeddedStore::read_send_state)
+        self.change_send_state(|state| (None, state))
     }
 
     fn acquire_lease<'a>(
@@ -272,22 +372,17 @@ impl StateStore for EmbeddedStore {
         ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         let (period, holder) = (period.to_owned(), holder.to_owned());
-        self.locked(move |dir| {
-            let path = dir.join(SEND_STATE);
-            let state = read_json::<SendState>(&path)?.unwrap_or_default();
-            match super::take_lease(state, &period, &holder, now, ttl) {
-                Some(next) => write_json(&path, &next).map(|()| true),
-                None => Ok(false),
-            }
+        self.change_send_state(move |state| {
+            let next = super::take_lease(state, &period, &holder, now, ttl);
+            let won = next.is_some();
+            (next, won)
         })
     }
 
     fn record_attempt<'a>(&'a self, attempt: Attempt) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.locked(move |dir| {
-            let path = dir.join(SEND_STATE);
-            let mut state = read_json::<SendState>(&path)?.unwrap_or_default();
+        self.change_send_state(move |mut state| {
             state.last_attempt = Some(attempt);
-            write_json(&path, &state)
+            (Some(state), ())
         })
     }
 
@@ -300,13 +395,10 @@ impl StateStore for EmbeddedStore {
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         let (period, holder) = (period.to_owned(), holder.to_owned());
         let clock = Arc::clone(&self.clock);
-        self.locked(move |dir| {
-            let path = dir.join(SEND_STATE);
-            let state = read_json::<SendState>(&path)?.unwrap_or_default();
-            match super::end_period(state, &period, &holder, end, interval, clock.now()) {
-                Some(next) => write_json(&path, &next).map(|()| true),
-                None => Ok(false),
-            }
+        self.change_send_state(move |state| {
+            let next = super::end_period(state, &period, &holder, end, interval, clock.now());
+            let ended = next.is_some();
+            (next, ended)
         })
     }
 }

@@ -105,35 +105,47 @@ fn swapped_lines_are_found_and_named() {
 
 #[test]
 fn a_rehashed_forgery_still_breaks_the_chain() {
-    // Rewriting an entry and recomputing its own hash does not help: the next entry links to
-    // the original hash.
+    // Rewriting entry 2 and sealing it again makes entry 2 itself look fine; entry 3 still links
+    // to the original hash, so the chain breaks there.
     let dir = TempDir::new("ledger-forge");
     let ledger = filled(&dir, 3);
     let entries = ledger.read().unwrap_or_default();
     let mut forged = entries[1].entry.clone().unwrap_or_else(|e| panic!("{e}"));
     forged.endpoint = "https://elsewhere.example/pings".into();
-    let other = TempDir::new("ledger-forge-helper");
-    let helper = Ledger::new(other.path());
-    let _ = helper.append(
-        forged.time,
-        &forged.endpoint,
-        forged.success,
-        forged.status,
-        None,
-        forged.payload.to_string().as_bytes(),
-    );
-    let rehashed = helper.read().unwrap_or_default()[0]
-        .entry
-        .clone()
-        .unwrap_or_else(|e| panic!("{e}"));
+    optimize_telemetry::audit::seal(&mut forged);
     edit_lines(&dir.join("state/audit.jsonl"), |lines| {
-        let mut e = rehashed.clone();
-        e.seq = 2;
-        e.prev = forged.prev.clone();
-        lines[1] = serde_json::to_string(&e).unwrap_or_default();
+        lines[1] = serde_json::to_string(&forged).unwrap_or_default();
     });
-    let (seq, _, _) = broken_at(verdict(&ledger));
-    assert!(seq == Some(2) || seq == Some(3), "{seq:?}");
+    let (seq, line, reason) = broken_at(verdict(&ledger));
+    assert_eq!((seq, line), (Some(3), 3), "{reason}");
+    assert!(reason.contains("does not link"), "{reason}");
+}
+
+#[test]
+fn an_unfinished_last_line_is_dropped_before_the_next_entry() {
+    let dir = TempDir::new("ledger-torn");
+    let ledger = filled(&dir, 2);
+    let file = dir.join("state/audit.jsonl");
+    let mut text = std::fs::read_to_string(&file).unwrap_or_default();
+    text.push_str("{\"seq\":3,\"time\":");
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+    ledger
+        .append(
+            Timestamp(9),
+            "https://t.example/pings",
+            true,
+            Some(202),
+            None,
+            b"{}",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        verdict(&ledger),
+        Verdict::Intact {
+            entries: 3,
+            first_seq: Some(1)
+        }
+    );
 }
 
 #[test]

@@ -37,6 +37,11 @@ fn every_key_refuses_wrong_types_and_values_naming_key_and_line() {
         ),
         (
             "telemetry",
+            "reportingIntervalInHours = 1e-9",
+            "at least one second",
+        ),
+        (
+            "telemetry",
             "reportingIntervalInHours = inf",
             "`telemetry.reportingIntervalInHours`",
         ),

@@ -160,6 +160,7 @@ impl Harness {
             enabled: self.enabled.subscribe(),
             metrics: Arc::new(Metrics::default()),
             observer: None,
+            unrecorded: None,
         };
         tokio::spawn(s.run())
     }

@@ -99,3 +99,37 @@ fn an_http_endpoint_cannot_even_be_configured() {
     .unwrap_or_default();
     assert!(err.contains("must be an https:// URL"), "{err}");
 }
+
+#[test]
+fn a_redirect_loop_ends_after_three_hops() {
+    let dir = TempDir::new("redirect-loop");
+    let ca = TestCa::new("test CA");
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap_or_else(|e| panic!("{e}"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rx = Receiver::start_on(
+        port,
+        ca.server(&["127.0.0.1"]),
+        Behaviour::StatusWith(
+            307,
+            vec![("location", format!("https://127.0.0.1:{port}/pings"))],
+        ),
+    );
+    let outcome = block_on(sender(&rx.url(), Some(&ca_file)).send(b"{}".to_vec()));
+    assert!(!outcome.success);
+    assert!(
+        outcome
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("too many redirects")),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        rx.requests().len(),
+        4,
+        "the request and three redirects, then it stops"
+    );
+}

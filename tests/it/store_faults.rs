@@ -227,7 +227,9 @@ fn assert_valid(state: &std::path::Path, id: &str, round: usize) {
         "installation.json",
         "installation.backup.json",
         "settings.json",
+        "settings.backup.json",
         "send-state.json",
+        "send-state.backup.json",
     ] {
         let p = state.join(name);
         if let Ok(text) = std::fs::read_to_string(&p) {
@@ -283,6 +285,7 @@ fn kill_9_at_random_moments_never_damages_the_store_nor_changes_the_id() {
         // As if the installation never reported: the new process writes its lease, its attempt
         // and the end of the period right away.
         let _ = std::fs::remove_file(state.join("send-state.json"));
+        let _ = std::fs::remove_file(state.join("send-state.backup.json"));
         let mut child = spawn();
         std::thread::sleep(Duration::from_micros(fastrand::u64(
             0..window.as_micros() as u64,
@@ -320,5 +323,83 @@ fn kill_9_at_random_moments_never_damages_the_store_nor_changes_the_id() {
     assert_eq!(
         remaining, 0,
         "{leftovers} temporary files were left by killed writers; none may remain after the next start"
+    );
+}
+
+#[test]
+fn damage_beyond_the_backups_never_switches_telemetry_on_nor_sends_early() {
+    let dir = TempDir::new("damaged-twice");
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    // `initializeTelemetry = true` must only seed a setting that does not exist, never one that
+    // was damaged (it may have been switched off by a superuser).
+    let cfg = write_config(
+        &dir,
+        &format!(
+            "[telemetry]\ninitializeTelemetry = true\ninitialDelaySeconds = 0\nstatePollSeconds = 1\ntelemetryEndpoint = \"{}\"\n[http]\ncaFile = \"{}\"\n",
+            rx.url(),
+            ca.display()
+        ),
+    );
+    let (id, _) = preview(&cfg);
+    let state = dir.join("state");
+    for name in ["settings.json", "settings.backup.json"] {
+        std::fs::write(state.join(name), "{\"metadataTelemetryEnabled\": ")
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (again, log) = preview(&cfg);
+    assert_eq!(again, id);
+    assert!(log.contains("telemetry is disabled"), "{log}");
+    let mut child = Command::new(bin())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--log-level", "warn", "run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut log = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut log);
+    }
+    assert_eq!(rx.connections(), 0, "damage must never switch telemetry on");
+    assert!(
+        log.contains("telemetry stays off until a superuser sets it again"),
+        "{log}"
+    );
+
+    // A send state damaged with its backup: the next report is a full interval away, not now.
+    let enabled = r#"{"metadataTelemetryEnabled": true, "lastModifier": "demo", "lastModified": "2026-01-01T00:00:00.000Z"}"#;
+    for name in ["settings.json", "settings.backup.json"] {
+        std::fs::write(state.join(name), enabled).unwrap_or_else(|e| panic!("{e}"));
+    }
+    for name in ["send-state.json", "send-state.backup.json"] {
+        std::fs::write(state.join(name), "garbage").unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut child = Command::new(bin())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--log-level", "error", "run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        rx.connections(),
+        0,
+        "a lost send state must not make the report go out early"
+    );
+    let repaired: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(state.join("send-state.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    assert!(
+        repaired["nextDue"].as_str().is_some(),
+        "the state is repaired with a next due time: {repaired}"
     );
 }
