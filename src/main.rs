@@ -133,7 +133,10 @@ fn run(config: Config) -> u8 {
             }
         };
         if !control.address.ip().is_loopback() {
-            tracing::warn!(address = %control.address, "the control API listens beyond loopback");
+            tracing::warn!(
+                address = %control.address,
+                "the control API listens beyond loopback: anyone who can reach it can try tokens"
+            );
         }
         let api = Arc::new(optimize_telemetry::control::Control::new(Arc::clone(
             handle.shared(),

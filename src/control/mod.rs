@@ -123,14 +123,6 @@ fn items_html() -> String {
     out
 }
 
-/// Binds the control API's address.
-pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    if !addr.ip().is_loopback() {
-        tracing::warn!(%addr, "the control API listens beyond loopback: anyone who can reach it can try tokens");
-    }
-    TcpListener::bind(addr).await
-}
-
 /// Serves the control API on `listener` until the future is dropped.
 pub async fn serve(listener: TcpListener, control: Arc<Control>) {
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));

@@ -15,6 +15,7 @@ use optimize_telemetry::scheduler::{Metrics, Scheduler};
 use optimize_telemetry::sender::{Outcome, Transport};
 use optimize_telemetry::store::StateStore;
 use optimize_telemetry::store::embedded::EmbeddedStore;
+use optimize_telemetry::store::{Attempt, PeriodEnd, SendState, Settings, StoreError};
 use tokio::sync::watch;
 
 use crate::runtime::config;
@@ -150,9 +151,13 @@ impl Harness {
 
     /// Starts a scheduler instance (as a process would at start).
     fn spawn(&self) -> tokio::task::JoinHandle<()> {
+        self.spawn_on(self.store.clone())
+    }
+
+    fn spawn_on(&self, store: Arc<dyn StateStore>) -> tokio::task::JoinHandle<()> {
         let s = Scheduler {
             config: self.cfg.clone(),
-            store: self.store.clone() as Arc<dyn StateStore>,
+            store,
             sources: self.sources.clone(),
             sender: Some(self.recorder.clone() as Arc<dyn Transport>),
             clock: self.clock.clone(),
@@ -324,5 +329,101 @@ async fn switching_off_drops_a_request_in_flight() {
         !task.is_finished(),
         "the scheduler keeps waiting to be switched on"
     );
+    task.abort();
+}
+
+/// The embedded store, except that ending a period fails while `refuse_end` is set (as when the
+/// disk fills up right after a report went out).
+#[derive(Debug)]
+struct RefusesToEnd {
+    inner: Arc<EmbeddedStore>,
+    refuse_end: std::sync::atomic::AtomicBool,
+    refused: AtomicU64,
+    leases: AtomicU64,
+}
+
+impl StateStore for RefusesToEnd {
+    fn installation_id(&self) -> BoxFuture<'_, Result<String, StoreError>> {
+        self.inner.installation_id()
+    }
+    fn settings(&self, initialize: bool) -> BoxFuture<'_, Result<Settings, StoreError>> {
+        self.inner.settings(initialize)
+    }
+    fn put_settings<'a>(
+        &'a self,
+        enabled: bool,
+        modifier: &'a str,
+        at: Timestamp,
+    ) -> BoxFuture<'a, Result<Settings, StoreError>> {
+        self.inner.put_settings(enabled, modifier, at)
+    }
+    fn send_state(&self) -> BoxFuture<'_, Result<SendState, StoreError>> {
+        self.inner.send_state()
+    }
+    fn acquire_lease<'a>(
+        &'a self,
+        period: &'a str,
+        holder: &'a str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        // A scheduler that resends in a tight loop never lets paused time move on; failing here
+        // makes it pause, so the test ends with a count instead of hanging.
+        if self.leases.fetch_add(1, Ordering::SeqCst) > 1000 {
+            return Box::pin(async { Err(StoreError::Other("lease storm".into())) });
+        }
+        self.inner.acquire_lease(period, holder, now, ttl)
+    }
+    fn record_attempt<'a>(&'a self, attempt: Attempt) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.inner.record_attempt(attempt)
+    }
+    fn finish_period<'a>(
+        &'a self,
+        period: &'a str,
+        holder: &'a str,
+        end: PeriodEnd,
+        interval: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        if self.refuse_end.load(Ordering::SeqCst) {
+            self.refused.fetch_add(1, Ordering::SeqCst);
+            return Box::pin(async { Err(StoreError::Other("no space left on device".into())) });
+        }
+        self.inner.finish_period(period, holder, end, interval)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sent_period_that_cannot_be_recorded_is_never_sent_again() {
+    let h = Harness::new(true);
+    let store = Arc::new(RefusesToEnd {
+        inner: h.store.clone(),
+        refuse_end: true.into(),
+        refused: AtomicU64::new(0),
+        leases: AtomicU64::new(0),
+    });
+    let task = h.spawn_on(store.clone());
+    advance(Duration::from_secs(61)).await;
+    assert_eq!(h.recorder.count(), 1);
+    // Hours of a store that cannot record the end, long past the send lease: the scheduler
+    // keeps trying to record it and never sends the same period again.
+    advance(6 * HOUR).await;
+    assert_eq!(h.recorder.count(), 1, "a sent period was sent again");
+    assert!(
+        store.refused.load(Ordering::SeqCst) > 10,
+        "recording the end was not retried"
+    );
+    store.refuse_end.store(false, Ordering::SeqCst);
+    advance(HOUR).await;
+    let state = h.store.send_state().await.unwrap_or_else(|e| panic!("{e}"));
+    let first = h.recorder.times()[0];
+    assert_eq!(
+        state.last_success,
+        Some(first),
+        "the send recorded once the store works again"
+    );
+    advance(DAY).await;
+    let times = h.recorder.times();
+    assert_eq!(times.len(), 2, "and the next period is sent on time");
+    assert_eq!(times[0].until(times[1]), DAY);
     task.abort();
 }
