@@ -32,14 +32,7 @@ fn an_untrusted_certificate_is_refused_before_anything_is_sent() {
     let dir = TempDir::new("untrusted");
     let (rx, _ca) = receiver(&dir, Behaviour::Status(202));
     let outcome = block_on(sender(&rx.url(), None).send(b"{}".to_vec()));
-    assert!(!outcome.success);
-    assert!(
-        outcome
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("certificate")),
-        "{outcome:?}"
-    );
+    assert_failed_with(&outcome, "certificate");
     assert!(
         rx.requests().is_empty(),
         "no request may pass an unverified TLS handshake"
@@ -57,14 +50,7 @@ fn a_certificate_for_another_host_is_refused() {
         Behaviour::Status(202),
     );
     let outcome = block_on(sender(&rx.url(), Some(&ca_file)).send(b"{}".to_vec()));
-    assert!(!outcome.success);
-    assert!(
-        outcome
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("certificate")),
-        "{outcome:?}"
-    );
+    assert_failed_with(&outcome, "certificate");
     assert!(rx.requests().is_empty());
 }
 
@@ -76,14 +62,7 @@ fn a_redirect_to_plain_http_is_refused() {
         Behaviour::StatusWith(307, vec![("location", "http://127.0.0.1:9/pings".into())]),
     );
     let outcome = block_on(sender(&rx.url(), Some(&ca)).send(b"{}".to_vec()));
-    assert!(!outcome.success);
-    assert!(
-        outcome
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("redirect")),
-        "{outcome:?}"
-    );
+    assert_failed_with(&outcome, "redirect");
     assert_eq!(rx.requests().len(), 1, "only the https request was made");
 }
 
@@ -119,17 +98,19 @@ fn a_redirect_loop_ends_after_three_hops() {
         ),
     );
     let outcome = block_on(sender(&rx.url(), Some(&ca_file)).send(b"{}".to_vec()));
-    assert!(!outcome.success);
-    assert!(
-        outcome
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("too many redirects")),
-        "{outcome:?}"
-    );
+    assert_failed_with(&outcome, "too many redirects");
     assert_eq!(
         rx.requests().len(),
         4,
         "the request and three redirects, then it stops"
+    );
+}
+
+/// The attempt failed, and its error says `why`.
+fn assert_failed_with(outcome: &optimize_telemetry::sender::Outcome, why: &str) {
+    assert!(!outcome.success, "{outcome:?}");
+    assert!(
+        outcome.error.as_deref().is_some_and(|e| e.contains(why)),
+        "expected an error about {why:?}: {outcome:?}"
     );
 }

@@ -349,21 +349,7 @@ fn damage_beyond_the_backups_never_switches_telemetry_on_nor_sends_early() {
     let (again, log) = preview(&cfg);
     assert_eq!(again, id);
     assert!(log.contains("telemetry is disabled"), "{log}");
-    let mut child = Command::new(bin())
-        .arg("--config")
-        .arg(&cfg)
-        .args(["--log-level", "warn", "run"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    std::thread::sleep(Duration::from_secs(2));
-    let _ = child.kill();
-    let _ = child.wait();
-    let mut log = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut e, &mut log);
-    }
+    let log = run_for_two_seconds(&cfg);
     assert_eq!(rx.connections(), 0, "damage must never switch telemetry on");
     assert!(
         log.contains("telemetry stays off until a superuser sets it again"),
@@ -378,17 +364,7 @@ fn damage_beyond_the_backups_never_switches_telemetry_on_nor_sends_early() {
     for name in ["send-state.json", "send-state.backup.json"] {
         std::fs::write(state.join(name), "garbage").unwrap_or_else(|e| panic!("{e}"));
     }
-    let mut child = Command::new(bin())
-        .arg("--config")
-        .arg(&cfg)
-        .args(["--log-level", "error", "run"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    std::thread::sleep(Duration::from_secs(2));
-    let _ = child.kill();
-    let _ = child.wait();
+    run_for_two_seconds(&cfg);
     assert_eq!(
         rx.connections(),
         0,
@@ -402,4 +378,24 @@ fn damage_beyond_the_backups_never_switches_telemetry_on_nor_sends_early() {
         repaired["nextDue"].as_str().is_some(),
         "the state is repaired with a next due time: {repaired}"
     );
+}
+
+/// Runs the daemon for two seconds, then kills it; returns what it logged at `warn`.
+fn run_for_two_seconds(cfg: &std::path::Path) -> String {
+    let mut child = Command::new(bin())
+        .arg("--config")
+        .arg(cfg)
+        .args(["--log-level", "warn", "run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut log = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut log);
+    }
+    log
 }
