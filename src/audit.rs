@@ -5,17 +5,19 @@
 //! reordering an entry breaks the chain, and [`verify`] names the first entry where it breaks.
 //! The ledger is size-bounded: when `audit.jsonl` grows past its limit it becomes
 //! `audit.1.jsonl` (older files shift up, the oldest is dropped); the chain runs on across files,
-//! so what is kept stays verifiable from its oldest entry on.
+//! so what is kept stays verifiable from its oldest entry on. The first entry of each file after
+//! a rotation carries the rotation's number, so lines deleted from the start of a file, or a
+//! rotated file deleted in the middle, are told apart from rotation.
 
-use std::fs::OpenOptions;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::clock::Timestamp;
+use crate::statefs;
 
 pub const FILE: &str = "audit.jsonl";
 const LOCK: &str = "audit.lock";
@@ -24,7 +26,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// One attempt as recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Entry {
     pub seq: u64,
     pub time: Timestamp,
@@ -38,6 +40,10 @@ pub struct Entry {
     pub payload: serde_json::Value,
     /// The hash of the previous entry (or [`GENESIS`]).
     pub prev: String,
+    /// On the first entry of a file that a rotation started: how many rotations came before
+    /// it, counting this one (1 for the first rotated-into file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<u64>,
     /// SHA-256 of this entry without this field, in the canonical serialization.
     pub hash: String,
 }
@@ -50,6 +56,8 @@ pub enum AuditError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    UnsafeDir(#[from] statefs::UnsafeDir),
 }
 
 /// Where the ledger lives and how big it may grow.
@@ -72,7 +80,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The hash of an entry: SHA-256 over its fields except `hash`, serialized in field order.
 fn entry_hash(e: &Entry) -> String {
-    let unhashed = serde_json::json!({
+    let mut unhashed = serde_json::json!({
         "seq": e.seq,
         "time": e.time,
         "endpoint": e.endpoint,
@@ -83,6 +91,10 @@ fn entry_hash(e: &Entry) -> String {
         "payload": e.payload,
         "prev": e.prev,
     });
+    // Absent on most entries, so ledgers written before it was introduced hash as they did.
+    if let (Some(r), Some(map)) = (e.rotation, unhashed.as_object_mut()) {
+        map.insert("rotation".into(), r.into());
+    }
     sha256_hex(unhashed.to_string().as_bytes())
 }
 
@@ -110,6 +122,11 @@ impl Ledger {
         }
     }
 
+    /// [`verify`] with this ledger's rotation limit.
+    pub fn verify(&self, entries: &[Located]) -> Verdict {
+        verify(entries, self.keep)
+    }
+
     fn rotated(&self, n: usize) -> PathBuf {
         self.dir.join(format!("audit.{n}.jsonl"))
     }
@@ -119,10 +136,10 @@ impl Ledger {
         let mut files: Vec<PathBuf> = (1..=self.keep)
             .rev()
             .map(|n| self.rotated(n))
-            .filter(|p| p.exists())
+            .filter(|p| p.symlink_metadata().is_ok())
             .collect();
         let current = self.dir.join(FILE);
-        if current.exists() {
+        if current.symlink_metadata().is_ok() {
             files.push(current);
         }
         files
@@ -132,7 +149,8 @@ impl Ledger {
     pub fn read(&self) -> Result<Vec<Located>, AuditError> {
         let mut out = Vec::new();
         for file in self.files() {
-            let text = std::fs::read_to_string(&file).map_err(|e| io(&file, e))?;
+            let bytes = statefs::read(&file).map_err(|e| io(&file, e))?;
+            let text = String::from_utf8_lossy(&bytes);
             for (i, line) in text.lines().enumerate() {
                 if line.trim().is_empty() {
                     continue;
@@ -158,16 +176,34 @@ impl Ledger {
         error: Option<String>,
         payload: &[u8],
     ) -> Result<Entry, AuditError> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| io(&self.dir, e))?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.dir)
+            .map_err(|e| io(&self.dir, e))?;
+        statefs::check_dir(&self.dir)?;
         let lock_path = self.dir.join(LOCK);
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| io(&lock_path, e))?;
+        let lock = statefs::open(
+            &lock_path,
+            statefs::options().create(true).truncate(false).write(true),
+        )
+        .map_err(|e| io(&lock_path, e))?;
         lock.lock().map_err(|e| io(&lock_path, e))?;
-        let last = self.read()?.into_iter().rev().find_map(|l| l.entry.ok());
+        let kept: Vec<Entry> = self
+            .read()?
+            .into_iter()
+            .filter_map(|l| l.entry.ok())
+            .collect();
+        let rotations = kept.iter().filter_map(|e| e.rotation).max().unwrap_or(0);
+        let last = kept.into_iter().last();
+        let current = self.dir.join(FILE);
+        discard_torn_line(&current)?;
+        if std::fs::metadata(&current).is_ok_and(|m| m.len() > self.max_bytes) {
+            self.rotate()?;
+        }
+        // A file that a rotation started (now, or by a run that died before writing to it).
+        let starts_file =
+            last.is_some() && std::fs::metadata(&current).map_or(true, |m| m.len() == 0);
         let mut entry = Entry {
             seq: last.as_ref().map_or(1, |e| e.seq + 1),
             time,
@@ -178,22 +214,14 @@ impl Ledger {
             payload_sha256: sha256_hex(payload),
             payload: serde_json::from_slice(payload).unwrap_or(serde_json::Value::Null),
             prev: last.map_or_else(|| GENESIS.to_owned(), |e| e.hash),
+            rotation: starts_file.then_some(rotations + 1),
             hash: String::new(),
         };
         entry.hash = entry_hash(&entry);
-        let current = self.dir.join(FILE);
-        discard_torn_line(&current)?;
-        if std::fs::metadata(&current).is_ok_and(|m| m.len() > self.max_bytes) {
-            self.rotate()?;
-        }
         let mut line = serde_json::to_vec(&entry).unwrap_or_default();
         line.push(b'\n');
         // The ledger holds every payload, business-confidential items included: owner only.
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(&current)
+        let mut file = statefs::open(&current, statefs::options().create(true).append(true))
             .map_err(|e| io(&current, e))?;
         file.write_all(&line).map_err(|e| io(&current, e))?;
         file.sync_all().map_err(|e| io(&current, e))?;
@@ -221,7 +249,7 @@ impl Ledger {
 /// completed. It is cut off before the next append, so the new entry starts on a line of its
 /// own; entries that were completed are never touched.
 fn discard_torn_line(path: &Path) -> Result<(), AuditError> {
-    let Ok(bytes) = std::fs::read(path) else {
+    let Ok(bytes) = statefs::read(path) else {
         return Ok(());
     };
     if bytes.is_empty() || bytes.ends_with(b"\n") {
@@ -229,10 +257,7 @@ fn discard_torn_line(path: &Path) -> Result<(), AuditError> {
     }
     let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
     tracing::warn!(file = %path.display(), dropped = bytes.len() - keep, "discarding an audit entry that a crash left unfinished");
-    let file = OpenOptions::new()
-        .write(true)
-        .open(path)
-        .map_err(|e| io(path, e))?;
+    let file = statefs::open(path, statefs::options().write(true)).map_err(|e| io(path, e))?;
     file.set_len(keep as u64).map_err(|e| io(path, e))?;
     file.sync_all().map_err(|e| io(path, e))
 }
@@ -259,9 +284,15 @@ pub enum Verdict {
     },
 }
 
-/// Checks every kept entry: its own hash, its link to the one before, and the sequence.
-pub fn verify(entries: &[Located]) -> Verdict {
+/// Checks every kept entry: its own hash, its link to the one before, and the sequence; and
+/// that the kept files are what rotation leaves (`keep` rotated files at most, see [`Ledger`]):
+/// each file after the first starts with the next rotation marker, and entries missing before
+/// the oldest kept one were rotated out, not deleted.
+pub fn verify(entries: &[Located], keep: usize) -> Verdict {
     let mut previous: Option<&Entry> = None;
+    let mut file: Option<&Path> = None;
+    // (rotation number of the oldest kept file, of the newest, files seen)
+    let mut files = (0u64, 0u64, 0usize);
     for located in entries {
         let broken = |seq: Option<u64>, reason: String| Verdict::Broken {
             file: located.file.clone(),
@@ -285,6 +316,42 @@ pub fn verify(entries: &[Located]) -> Verdict {
                 Some(entry.seq),
                 "its payload does not match the payload hash".into(),
             );
+        }
+        let first_of_file = file != Some(located.file.as_path());
+        file = Some(located.file.as_path());
+        match (first_of_file, entry.rotation, previous) {
+            (false, Some(_), _) => {
+                return broken(
+                    Some(entry.seq),
+                    "a rotation marker in the middle of a file: entries were moved".into(),
+                );
+            }
+            (true, marker, Some(_)) => {
+                let expected = files.1 + 1;
+                if marker != Some(expected) {
+                    return broken(
+                        Some(entry.seq),
+                        format!(
+                            "this file should start with rotation {expected}: lines were removed from its start, or a rotated file is missing before it"
+                        ),
+                    );
+                }
+                files = (files.0, expected, files.2 + 1);
+            }
+            (true, marker, None) => {
+                if entry.seq != 1 && marker.is_none() {
+                    return broken(
+                        Some(entry.seq),
+                        format!(
+                            "entries 1 to {} are missing, and this is not where a rotation started a file: they were removed",
+                            entry.seq - 1
+                        ),
+                    );
+                }
+                let r = marker.unwrap_or(0);
+                files = (r, r, 1);
+            }
+            (false, None, _) => {}
         }
         match previous {
             None => {
@@ -311,6 +378,22 @@ pub fn verify(entries: &[Located]) -> Verdict {
             }
         }
         previous = Some(entry);
+    }
+    // Rotation drops a file only when `keep` rotated files exist besides the current one.
+    let (oldest, newest, seen) = files;
+    if oldest > 0
+        && seen < keep + 1
+        && let Some(first) = entries.first()
+    {
+        return Verdict::Broken {
+            file: first.file.clone(),
+            line: first.line,
+            seq: first.entry.as_ref().ok().map(|e| e.seq),
+            reason: format!(
+                "rotation {oldest} is the oldest file kept, but only {seen} of the {} files rotation keeps are present (newest rotation {newest}): a rotated file was removed",
+                keep + 1
+            ),
+        };
     }
     Verdict::Intact {
         entries: entries.len(),

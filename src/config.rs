@@ -499,27 +499,31 @@ impl Config {
         c.optimize.version = raw.optimize.version.as_ref().map(|v| v.get_ref().clone());
         c.optimize.edition = raw.optimize.edition.as_ref().map(|v| v.get_ref().clone());
         if let Some(v) = &raw.elasticsearch.url {
-            c.elasticsearch.url =
-                http_url(v.get_ref()).map_err(|why| bad(v.span(), "elasticsearch.url", why))?;
+            c.elasticsearch.url = source_url(v.get_ref(), ES_CREDENTIALS)
+                .map_err(|why| bad(v.span(), "elasticsearch.url", why))?;
         }
         if let Some(v) = &raw.elasticsearch.index_prefix {
             c.elasticsearch.index_prefix = index_prefix(v.get_ref())
                 .map_err(|why| bad(v.span(), "elasticsearch.indexPrefix", why))?;
         }
         let es = &raw.elasticsearch;
-        let secret =
-            |v: &Spanned<String>, key: &str, env_var: &str| -> Result<String, ConfigError> {
-                let path = v.get_ref();
-                std::fs::read_to_string(path)
+        let secret = |v: &Spanned<String>,
+                      key: &str,
+                      env_var: &str|
+         -> Result<String, ConfigError> {
+            let path = v.get_ref();
+            std::fs::read_to_string(path)
                     .map(|s| s.trim().to_owned())
                     .map_err(|e| {
                         bad(
                             v.span(),
                             key,
-                            format!("cannot be read from `{path}`: {e} (or set {env_var})"),
+                            format!(
+                                "names a file that cannot be read ({e}); the value is not repeated here in case it is the secret itself: this key takes the path of a file holding the secret (or set {env_var})"
+                            ),
                         )
                     })
-            };
+        };
         let password = match (env("OPTIMIZE_TELEMETRY_ES_PASSWORD"), &es.password_file) {
             (Some(p), _) => Some(p),
             (None, Some(v)) => Some(secret(
@@ -588,7 +592,7 @@ impl Config {
             }
             c.engines.push(EngineConfig {
                 name: e.name.get_ref().clone(),
-                rest: http_url(e.rest.get_ref())
+                rest: source_url(e.rest.get_ref(), ENGINE_CREDENTIALS)
                     .map_err(|why| bad(e.rest.span(), "engines.rest", why))?,
             });
         }
@@ -732,7 +736,9 @@ impl Config {
                 }
                 "optimize.version" => self.optimize.version = Some(value),
                 "optimize.edition" => self.optimize.edition = Some(value),
-                "elasticsearch.url" => self.elasticsearch.url = http_url(&value).map_err(bad)?,
+                "elasticsearch.url" => {
+                    self.elasticsearch.url = source_url(&value, ES_CREDENTIALS).map_err(bad)?
+                }
                 "elasticsearch.indexPrefix" => {
                     self.elasticsearch.index_prefix = index_prefix(&value).map_err(bad)?
                 }
@@ -794,7 +800,49 @@ fn https_url(text: &str) -> Result<reqwest::Url, String> {
     if url.host_str().is_none() {
         return Err("must name a host".into());
     }
+    refuse_credentials(&url, "the endpoint takes none")?;
     Ok(url)
+}
+
+const ES_CREDENTIALS: &str =
+    "set `elasticsearch.username` with `elasticsearch.passwordFile`, or `elasticsearch.apiKeyFile`";
+const ENGINE_CREDENTIALS: &str = "the engine's telemetry data is read without credentials";
+
+/// A source URL that must not carry credentials: they would be shown wherever it is.
+fn source_url(text: &str, hint: &str) -> Result<reqwest::Url, String> {
+    let url = http_url(text)?;
+    refuse_credentials(&url, hint)?;
+    Ok(url)
+}
+
+fn refuse_credentials(url: &reqwest::Url, hint: &str) -> Result<(), String> {
+    if url.username().is_empty() && url.password().is_none() {
+        return Ok(());
+    }
+    Err(format!(
+        "must not hold credentials (`user:password@`), which would be shown in logs and status: {hint}"
+    ))
+}
+
+/// A URL as it may be shown or stored (status, logs, the audit ledger): credentials and query
+/// values, where API keys tend to hide, are replaced by `***`; the fragment is dropped.
+pub fn redacted(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    if !shown.username().is_empty() || shown.password().is_some() {
+        let _ = shown.set_password(None);
+        let _ = shown.set_username("***");
+    }
+    if shown.query().is_some() {
+        let keys: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        shown.set_query(None);
+        if !keys.is_empty() {
+            shown
+                .query_pairs_mut()
+                .extend_pairs(keys.iter().map(|k| (k, "***")));
+        }
+    }
+    shown.set_fragment(None);
+    shown.to_string()
 }
 
 /// A source URL (Elasticsearch, an engine, a proxy): http or https.
@@ -836,6 +884,56 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse("t.toml", text, &no_env)
+    }
+
+    #[test]
+    fn shown_urls_hide_credentials_and_query_values() {
+        let url = |t: &str| reqwest::Url::parse(t).unwrap_or_else(|e| panic!("{e}"));
+        let shown = redacted(&url("https://u:s3cret@t.example/p?apikey=k3y&x=1#frag"));
+        assert_eq!(shown, "https://***@t.example/p?apikey=***&x=***");
+        assert_eq!(redacted(&url("https://t.example/p")), "https://t.example/p");
+    }
+
+    #[test]
+    fn credentials_in_urls_are_refused_without_repeating_them() {
+        for (text, key) in [
+            (
+                "[telemetry]\ntelemetryEndpoint = \"https://u:s3cret@t.example/\"",
+                "telemetryEndpoint",
+            ),
+            (
+                "[elasticsearch]\nurl = \"http://elastic:s3cret@127.0.0.1:9200\"",
+                "elasticsearch.url",
+            ),
+            (
+                "[[engines]]\nname = \"e\"\nrest = \"http://u:s3cret@127.0.0.1/engine-rest\"",
+                "engines",
+            ),
+        ] {
+            let err = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains("must not hold credentials"), "{key}: {err}");
+            assert!(err.contains(key), "{key}: {err}");
+            assert!(!err.contains("s3cret"), "{key}: {err}");
+        }
+        let hint = parse("[elasticsearch]\nurl = \"http://e:s3cret@127.0.0.1:9200\"")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            hint.contains("passwordFile") && hint.contains("apiKeyFile"),
+            "{hint}"
+        );
+    }
+
+    #[test]
+    fn a_secret_pasted_as_a_password_file_is_not_echoed() {
+        let err =
+            parse("[elasticsearch]\nusername = \"elastic\"\npasswordFile = \"hunter2-s3cret\"")
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+        assert!(err.contains("elasticsearch.passwordFile"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
     }
 
     #[test]

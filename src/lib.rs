@@ -19,6 +19,7 @@ pub mod runtime;
 pub mod scheduler;
 pub mod sender;
 pub mod sources;
+pub mod statefs;
 pub mod store;
 
 pub use config::Config;

@@ -10,6 +10,30 @@ use optimize_telemetry::clock::SystemClock;
 use optimize_telemetry::config::Config;
 use optimize_telemetry::runtime::{self, Parts};
 
+/// `print!` that ends the command quietly (exit 0) when the reader went away (`| head -c1`)
+/// instead of panicking on the closed pipe.
+macro_rules! out {
+    ($($arg:tt)*) => { emit(format_args!($($arg)*)) };
+}
+
+/// `println!`, likewise.
+macro_rules! outln {
+    () => { emit(format_args!("\n")) };
+    ($($arg:tt)*) => { emit(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+fn emit(args: std::fmt::Arguments) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("optimize-telemetry: error: cannot write output: {e}");
+        std::process::exit(1);
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "optimize-telemetry",
@@ -186,7 +210,7 @@ fn preview(config: Config) -> u8 {
     let (payload, failures) = rt.block_on(runtime::preview(&parts));
     let mut text = serde_json::to_string_pretty(&payload).unwrap_or_default();
     text.push('\n');
-    print!("{text}");
+    out!("{text}");
     for (source, why) in failures {
         eprintln!("note: source `{source}` unavailable ({why}); its items show \"Unknown\"");
     }
@@ -205,7 +229,8 @@ fn preview(config: Config) -> u8 {
             eprintln!("note: telemetry is disabled: nothing is sent unless a superuser enables it")
         }
         (true, Some(url)) => eprintln!(
-            "note: telemetry is enabled: a report like this goes to {url} once per interval"
+            "note: telemetry is enabled: a report like this goes to {} once per interval",
+            optimize_telemetry::config::redacted(&url)
         ),
         (true, None) => {
             eprintln!("note: telemetry is enabled but no endpoint is configured: nothing is sent")
@@ -267,7 +292,7 @@ fn switch(config: Config, args: &TokenArgs, on: bool) -> u8 {
     });
     match result {
         Ok((status, body)) if status.is_success() => {
-            println!(
+            outln!(
                 "telemetry is now {} (changed by {} at {})",
                 if on { "enabled" } else { "disabled" },
                 body["lastModifier"].as_str().unwrap_or("?"),
@@ -338,7 +363,7 @@ fn status(config: Config) -> u8 {
             }
         }
     };
-    print!("{}", render_status(&value, &via));
+    out!("{}", render_status(&value, &via));
     0
 }
 
@@ -401,13 +426,13 @@ fn audit(config: &Config, verify: bool, json: bool) -> u8 {
         }
     };
     if verify {
-        return match optimize_telemetry::audit::verify(&entries) {
+        return match ledger.verify(&entries) {
             optimize_telemetry::audit::Verdict::Intact { entries, first_seq } => {
                 match first_seq {
-                    Some(first) if first > 1 => println!(
+                    Some(first) if first > 1 => outln!(
                         "audit ledger intact: {entries} entries, from entry {first} (entries before it were rotated out)"
                     ),
-                    _ => println!("audit ledger intact: {entries} entries"),
+                    _ => outln!("audit ledger intact: {entries} entries"),
                 }
                 0
             }
@@ -427,7 +452,7 @@ fn audit(config: &Config, verify: bool, json: bool) -> u8 {
         };
     }
     if entries.is_empty() {
-        println!(
+        outln!(
             "no send attempts recorded in {}",
             config.state.dir.display()
         );
@@ -435,8 +460,8 @@ fn audit(config: &Config, verify: bool, json: bool) -> u8 {
     }
     for located in &entries {
         match &located.entry {
-            Ok(e) if json => println!("{}", serde_json::to_string(e).unwrap_or_default()),
-            Ok(e) => println!(
+            Ok(e) if json => outln!("{}", serde_json::to_string(e).unwrap_or_default()),
+            Ok(e) => outln!(
                 "{:>5}  {}  {}  {:<24}  sha256:{}",
                 e.seq,
                 e.time.rfc3339(),
@@ -448,7 +473,7 @@ fn audit(config: &Config, verify: bool, json: bool) -> u8 {
                 },
                 e.payload_sha256.chars().take(16).collect::<String>()
             ),
-            Err(why) => println!(
+            Err(why) => outln!(
                 "  ???  unreadable line {}:{} ({why})",
                 located.file.display(),
                 located.line
@@ -468,6 +493,6 @@ fn hash_token() -> u8 {
         eprintln!("optimize-telemetry: error: no token on standard input");
         return 2;
     }
-    println!("{}", optimize_telemetry::control::auth::digest_hex(&token));
+    outln!("{}", optimize_telemetry::control::auth::digest_hex(&token));
     0
 }

@@ -60,7 +60,7 @@ impl Status {
         Ok(Status {
             enabled,
             kill_switch: parts.config.kill_switch.clone(),
-            endpoint: parts.config.endpoint.as_ref().map(ToString::to_string),
+            endpoint: parts.config.endpoint.as_ref().map(crate::config::redacted),
             last_attempt: state.last_attempt.clone(),
             last_success: state.last_success,
             next_send: next_send(&state, parts.clock.now(), &parts.config, sendable),

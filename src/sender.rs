@@ -102,7 +102,7 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
 
 impl Transport for Sender {
     fn endpoint(&self) -> String {
-        self.endpoint.to_string()
+        crate::config::redacted(&self.endpoint)
     }
 
     fn send(&self, body: Vec<u8>) -> futures_util::future::BoxFuture<'_, Outcome> {

@@ -106,6 +106,8 @@ where
     };
     match execute(cli.command, io) {
         Ok(code) => code,
+        // The reader went away (`| head`): it has what it wanted; nothing to report.
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(err) => {
             let _ = writeln!(io.stderr, "telemetry-spec: error: {err}");
             2

@@ -258,11 +258,10 @@ fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
     key(a).cmp(&key(b))
 }
 
+/// Every spec text goes through the disclosure page's escaping: a label or description cannot
+/// become a link, an image or emphasis in the review either.
 fn md_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('\n', "<br>")
-        .replace('<', "&lt;")
+    crate::escape::escape_markdown(text)
 }
 
 /// The diff as Markdown, for a pull request or a review ticket.

@@ -6,6 +6,7 @@
 //! error, not a silently empty cell. The example payload comes from
 //! [`crate::example::example_json`], the same function the snapshot test locks.
 
+pub use crate::escape::{escape_html, escape_markdown};
 use handlebars::{Handlebars, handlebars_helper};
 use serde_json::{Value, json};
 
@@ -127,45 +128,6 @@ pub fn context(spec: &ValidSpec, prose: Value) -> Value {
 fn fence_for(text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     "`".repeat(longest.max(2) + 1)
-}
-
-/// Escapes text for Markdown (a table cell or a paragraph): Markdown syntax and HTML are shown
-/// literally, and a line break stays a line break without ending the table row.
-pub fn escape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => {}
-            '\n' => out.push_str("<br>"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Escapes text for HTML element content and attribute values; a line break becomes `<br>`.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            '\r' => {}
-            '\n' => out.push_str("<br>"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Prose allows one piece of markup, `code` in backticks; the rest is escaped. `code_escape`

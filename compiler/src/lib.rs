@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod diff;
 #[cfg(feature = "docs")]
 pub mod docs;
+pub mod escape;
 pub mod example;
 mod fastmap;
 pub mod lint;

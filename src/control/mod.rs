@@ -20,7 +20,8 @@ pub mod auth;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
@@ -37,10 +38,10 @@ use auth::{Auth, AuthError, User};
 pub const MAX_BODY: usize = 4 * 1024;
 /// The largest request head (request line and headers) accepted.
 pub const MAX_HEAD: usize = 16 * 1024;
-/// Connections served at once; more are closed at once.
+/// Connections open at once; a newcomer evicts the oldest one that is not answering a request.
 pub const MAX_CONNECTIONS: usize = 64;
 /// How long a client may take to send its request head.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one request may take from its head to the answer.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -123,34 +124,142 @@ fn items_html() -> String {
     out
 }
 
+/// The open connections, oldest first. A connection is *busy* while a request it sent is being
+/// answered; otherwise it is waiting for a request head, which costs its client nothing to
+/// prolong. When every slot is taken, a new connection evicts the oldest one that is not busy,
+/// so idle or trickling clients cannot lock a legitimate one out: they can only push each
+/// other out. Only when all slots are answering real requests (each bounded by
+/// [`REQUEST_TIMEOUT`]) is the newcomer refused.
+#[derive(Default)]
+struct Slots {
+    next_id: u64,
+    open: std::collections::VecDeque<Slot>,
+}
+
+struct Slot {
+    id: u64,
+    busy: Arc<AtomicBool>,
+    task: tokio::task::AbortHandle,
+}
+
+impl Slots {
+    /// Makes room for one more connection: `Some` with the evicted connection's task (to be
+    /// aborted once the lock is released), if one had to go; `None` if every slot is busy.
+    fn make_room(&mut self) -> Option<Option<tokio::task::AbortHandle>> {
+        if self.open.len() < MAX_CONNECTIONS {
+            return Some(None);
+        }
+        let idle = self
+            .open
+            .iter()
+            .position(|s| !s.busy.load(Ordering::Acquire))?;
+        Some(self.open.remove(idle).map(|evicted| evicted.task))
+    }
+}
+
+/// Removes its connection from [`Slots`] when the connection's task ends, however it ends.
+struct SlotGuard {
+    slots: Arc<Mutex<Slots>>,
+    id: u64,
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        if let Ok(mut slots) = self.slots.lock() {
+            slots.open.retain(|s| s.id != self.id);
+        }
+    }
+}
+
+/// Marks a connection busy for as long as one request is being answered.
+struct BusyGuard(Arc<AtomicBool>);
+
+impl BusyGuard {
+    fn new(flag: &Arc<AtomicBool>) -> Self {
+        flag.store(true, Ordering::Release);
+        Self(Arc::clone(flag))
+    }
+}
+
+impl Drop for BusyGuard {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 /// Serves the control API on `listener` until the future is dropped.
 pub async fn serve(listener: TcpListener, control: Arc<Control>) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let slots = Arc::new(Mutex::new(Slots::default()));
     loop {
         let Ok((tcp, peer)) = listener.accept().await else {
             // Out of file descriptors or similar: back off instead of spinning.
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         };
-        let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
-            drop(tcp);
-            continue;
-        };
-        let control = Arc::clone(&control);
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let control = Arc::clone(&control);
-                async move { Ok::<_, Infallible>(handle(&control, req, peer).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(HEAD_TIMEOUT)
-                .max_buf_size(MAX_HEAD)
-                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
-                .await;
-            drop(permit);
-        });
+        admit(&slots, tcp, peer, &control);
+        // Let the new connection read its head before accepting more: a flood of connects
+        // must not evict a client whose request is already in its socket buffer.
+        tokio::task::yield_now().await;
     }
+}
+
+/// Makes room and starts serving `tcp`, or closes it when every slot is answering a request.
+fn admit(
+    slots: &Arc<Mutex<Slots>>,
+    tcp: tokio::net::TcpStream,
+    peer: SocketAddr,
+    control: &Arc<Control>,
+) {
+    let Ok(mut open) = slots.lock() else { return };
+    let Some(evicted) = open.make_room() else {
+        return;
+    };
+    open.next_id += 1;
+    let id = open.next_id;
+    let busy = Arc::new(AtomicBool::new(false));
+    let guard = SlotGuard {
+        slots: Arc::clone(slots),
+        id,
+    };
+    let task = tokio::spawn(connection(
+        tcp,
+        peer,
+        Arc::clone(control),
+        Arc::clone(&busy),
+        guard,
+    ));
+    open.open.push_back(Slot {
+        id,
+        busy,
+        task: task.abort_handle(),
+    });
+    drop(open);
+    if let Some(task) = evicted {
+        task.abort();
+    }
+}
+
+async fn connection(
+    tcp: tokio::net::TcpStream,
+    peer: SocketAddr,
+    control: Arc<Control>,
+    busy: Arc<AtomicBool>,
+    _slot: SlotGuard,
+) {
+    let service = hyper::service::service_fn(move |req| {
+        let control = Arc::clone(&control);
+        let busy = Arc::clone(&busy);
+        async move {
+            let _busy = BusyGuard::new(&busy);
+            Ok::<_, Infallible>(handle(&control, req, peer).await)
+        }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .max_buf_size(MAX_HEAD)
+        .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+        .await;
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -213,7 +322,11 @@ async fn handle(control: &Control, req: Request<Incoming>, peer: SocketAddr) -> 
     response
 }
 
-async fn route(control: &Control, req: Request<Incoming>) -> (Reply, Option<String>) {
+async fn route(control: &Control, mut req: Request<Incoming>) -> (Reply, Option<String>) {
+    // HEAD is answered as GET; hyper leaves out the body because it parsed a HEAD request.
+    if req.method() == Method::HEAD {
+        *req.method_mut() = Method::GET;
+    }
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     match (&method, path.as_str()) {
@@ -368,7 +481,13 @@ async fn put_settings(control: &Control, req: Request<Incoming>, user: &User) ->
             );
         }
     };
-    let change: SettingsChange = match serde_json::from_slice(&body) {
+    // Only the documented object: serde would also take a struct from an array (`[true]`).
+    let change = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(v @ serde_json::Value::Object(_)) => serde_json::from_value::<SettingsChange>(v),
+        Ok(_) => Err(serde::de::Error::custom("the body is not a JSON object")),
+        Err(e) => Err(e),
+    };
+    let change: SettingsChange = match change {
         Ok(c) => c,
         Err(e) => {
             return error(

@@ -109,27 +109,30 @@ async fn get_json<T: for<'de> Deserialize<'de>>(
     url: reqwest::Url,
     auth: Option<&crate::config::EsAuth>,
 ) -> Result<T, SourceError> {
-    let mut response = with_es_auth(http.get(url.clone()), auth)
+    let shown = crate::config::redacted(&url);
+    let mut response = with_es_auth(http.get(url), auth)
         .send()
         .await
-        .map_err(|e| format!("GET {url}: {}", crate::sender::describe(&e)))?;
+        .map_err(|e| format!("GET {shown}: {}", crate::sender::describe(&e)))?;
     let status = response.status();
     if !status.is_success() {
-        return Err(format!("GET {url}: HTTP {status}").into());
+        return Err(format!("GET {shown}: HTTP {status}").into());
     }
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| format!("GET {url}: {}", crate::sender::describe(&e)))?
+        .map_err(|e| format!("GET {shown}: {}", crate::sender::describe(&e)))?
     {
         if body.len() + chunk.len() > MAX_SOURCE_BODY {
-            return Err(format!("GET {url}: response larger than {MAX_SOURCE_BODY} bytes").into());
+            return Err(
+                format!("GET {shown}: response larger than {MAX_SOURCE_BODY} bytes").into(),
+            );
         }
         body.extend_from_slice(&chunk);
     }
     serde_json::from_slice(&body)
-        .map_err(|e| format!("GET {url}: unexpected response ({e})").into())
+        .map_err(|e| format!("GET {shown}: unexpected response ({e})").into())
 }
 
 /// `GET /` of Elasticsearch and OpenSearch.

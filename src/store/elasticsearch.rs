@@ -126,7 +126,7 @@ impl ElasticsearchStore {
         let response = req.send().await.map_err(|e| {
             other(format!(
                 "Elasticsearch at {} is not reachable ({})",
-                self.base,
+                crate::config::redacted(&self.base),
                 crate::sender::describe(&e)
             ))
         })?;
@@ -179,7 +179,7 @@ impl ElasticsearchStore {
         if health.body["status"] == "red" {
             return Err(other(format!(
                 "the Elasticsearch cluster at {} is red: some primary shards are unassigned; telemetry state is not written to a red cluster",
-                self.base
+                crate::config::redacted(&self.base)
             )));
         }
         let mappings = [

@@ -8,9 +8,9 @@
 //! The installation id is also kept in a backup file, written first; a damaged id file is
 //! restored from it, and the id is never replaced.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Attempt, PeriodEnd, SendState, Settings, StateStore, StoreError};
 use crate::clock::{Clock, Timestamp};
+use crate::statefs;
 
 const LOCK: &str = "store.lock";
 const INSTALLATION: &str = "installation.json";
@@ -58,6 +59,7 @@ impl EmbeddedStore {
                 .create(dir)
                 .map_err(|source| io(dir, source))?;
         }
+        crate::statefs::check_dir(dir).map_err(StoreError::UnsafeDir)?;
         remove_stale_temporaries(dir);
         Ok(Self {
             dir: Arc::new(dir.to_path_buf()),
@@ -187,12 +189,10 @@ fn with_lock<T>(
     f: impl FnOnce(&Path) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     let path = dir.join(LOCK);
-    let lock = match OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-    {
+    let lock = match statefs::open(
+        &path,
+        statefs::options().create(true).truncate(false).write(true),
+    ) {
         Ok(lock) => lock,
         // On a read-only file system nobody can write the store, so reading it unlocked is
         // safe (files are only ever replaced whole); a write still fails, with its own error.
@@ -209,7 +209,7 @@ fn with_lock<T>(
 /// Reads a JSON file: `Ok(None)` if it does not exist, `Err` if it cannot be read, and
 /// `Ok(None)` with a log line if it is damaged (the callers decide how to recover).
 fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, StoreError> {
-    match std::fs::read(path) {
+    match statefs::read(path) {
         Ok(bytes) => match serde_json::from_slice(&bytes) {
             Ok(value) => Ok(Some(value)),
             Err(e) => {
@@ -235,11 +235,7 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
     ));
     let result = (|| {
         // Only the owner may read the state: it holds the setting and the installation id.
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
+        let mut file = statefs::open(&tmp, statefs::options().write(true).create_new(true))?;
         file.write_all(&bytes)?;
         file.write_all(b"\n")?;
         file.sync_all()?;

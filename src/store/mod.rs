@@ -138,6 +138,8 @@ pub enum StoreError {
         "the installation id in `{path}` and its backup are both unreadable; refusing to create a new one, which would change the installation id (restore the file or remove both to start afresh)"
     )]
     InstallationIdLost { path: String },
+    #[error(transparent)]
+    UnsafeDir(#[from] crate::statefs::UnsafeDir),
     #[error("state store: {0}")]
     Other(String),
 }

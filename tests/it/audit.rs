@@ -1,7 +1,7 @@
 //! The audit ledger: appended on every attempt, verified as a hash chain, and any edit, removal
 //! or reordering is found and named; rotation keeps what remains verifiable.
 
-use optimize_telemetry::audit::{Ledger, Verdict, verify};
+use optimize_telemetry::audit::{Ledger, Verdict};
 use optimize_telemetry::clock::Timestamp;
 
 use crate::support::TempDir;
@@ -27,7 +27,7 @@ fn filled(dir: &TempDir, n: u64) -> Ledger {
 }
 
 fn verdict(ledger: &Ledger) -> Verdict {
-    verify(&ledger.read().unwrap_or_else(|e| panic!("{e}")))
+    ledger.verify(&ledger.read().unwrap_or_else(|e| panic!("{e}")))
 }
 
 fn broken_at(v: Verdict) -> (Option<u64>, usize, String) {
@@ -193,4 +193,114 @@ fn rotation_bounds_the_size_and_keeps_the_chain_verifiable() {
         lines[0] = lines[0].replacen("\"n\":", "\"m\":", 1)
     });
     assert!(matches!(verdict(&ledger), Verdict::Broken { .. }));
+}
+
+fn rotated_ledger(dir: &TempDir) -> Ledger {
+    let mut ledger = Ledger::new(&dir.join("state"));
+    ledger.max_bytes = 2_000;
+    ledger.keep = 2;
+    for i in 0..40u64 {
+        ledger
+            .append(
+                Timestamp(i),
+                "https://t.example/pings",
+                true,
+                Some(202),
+                None,
+                format!(r#"{{"n":{i},"pad":"{}"}}"#, "x".repeat(200)).as_bytes(),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    ledger
+}
+
+#[test]
+fn deleting_the_oldest_lines_of_the_only_file_is_not_mistaken_for_rotation() {
+    let dir = TempDir::new("ledger-head");
+    let ledger = filled(&dir, 5);
+    edit_lines(&dir.join("state/audit.jsonl"), |lines| {
+        lines.drain(..2);
+    });
+    let (seq, line, reason) = broken_at(verdict(&ledger));
+    assert_eq!((seq, line), (Some(3), 1));
+    assert!(reason.contains("entries 1 to 2 are missing"), "{reason}");
+}
+
+#[test]
+fn lines_cut_from_the_start_of_a_rotated_file_or_a_missing_rotated_file_are_found() {
+    let dir = TempDir::new("ledger-rot-head");
+    let ledger = rotated_ledger(&dir);
+    let files = ledger.files();
+    // The oldest kept file's first line is where a rotation started it.
+    edit_lines(&files[0], |lines| {
+        lines.remove(0);
+    });
+    let (_, _, reason) = broken_at(verdict(&ledger));
+    assert!(reason.contains("not where a rotation started"), "{reason}");
+
+    let dir = TempDir::new("ledger-rot-mid");
+    let ledger = rotated_ledger(&dir);
+    let files = ledger.files();
+    edit_lines(&files[1], |lines| {
+        lines.remove(0);
+    });
+    let (_, _, reason) = broken_at(verdict(&ledger));
+    assert!(reason.contains("should start with rotation"), "{reason}");
+
+    // Deleting the oldest rotated file leaves fewer files than rotation keeps.
+    let dir = TempDir::new("ledger-rot-file");
+    let ledger = rotated_ledger(&dir);
+    let files = ledger.files();
+    std::fs::remove_file(&files[0]).unwrap_or_else(|e| panic!("{e}"));
+    let (_, _, reason) = broken_at(verdict(&ledger));
+    assert!(reason.contains("a rotated file was removed"), "{reason}");
+}
+
+#[test]
+fn an_entry_with_an_extra_field_does_not_verify() {
+    let dir = TempDir::new("ledger-extra");
+    let ledger = filled(&dir, 3);
+    edit_lines(&dir.join("state/audit.jsonl"), |lines| {
+        lines[1] = lines[1].replacen('{', r#"{"note":"approved by legal","#, 1);
+    });
+    let (_, line, reason) = broken_at(verdict(&ledger));
+    assert_eq!(line, 2);
+    assert!(reason.contains("unknown field `note`"), "{reason}");
+}
+
+#[test]
+fn the_ledger_and_its_lock_are_never_written_through_links() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    for name in ["audit.jsonl", "audit.lock"] {
+        let dir = TempDir::new("ledger-link");
+        let state = dir.join("state");
+        std::fs::create_dir_all(&state).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o700))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let outside = dir.join("outside");
+        symlink(&outside, state.join(name)).unwrap_or_else(|e| panic!("{e}"));
+        let err = Ledger::new(&state)
+            .append(
+                Timestamp(1),
+                "https://t.example/p",
+                true,
+                Some(202),
+                None,
+                b"{}",
+            )
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("symbolic link"), "{name}: {err}");
+        assert!(!outside.exists(), "{name}: written through the link");
+    }
+    // The lock file is the owner's only, like the ledger.
+    let dir = TempDir::new("ledger-lock-mode");
+    let _ = filled(&dir, 1);
+    for name in ["audit.lock", "audit.jsonl"] {
+        let mode = std::fs::metadata(dir.join(&format!("state/{name}")))
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        assert_eq!(mode, 0o600, "{name}");
+    }
 }

@@ -123,7 +123,7 @@ fn every_key_refuses_wrong_types_and_values_naming_key_and_line() {
         (
             "elasticsearch",
             "passwordFile = \"/nonexistent/pw\"\nusername = \"u\"",
-            "`elasticsearch.passwordFile` cannot be read",
+            "`elasticsearch.passwordFile` names a file that cannot be read",
         ),
         (
             "elasticsearch",

@@ -10,7 +10,7 @@ use crate::runtime::receiver;
 use crate::support::receiver::{Behaviour, Receiver};
 use crate::support::{TempDir, wait_until};
 
-fn bin(config: &std::path::Path) -> Command {
+pub fn bin(config: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_optimize-telemetry"));
     c.arg("--config").arg(config);
     for var in [
@@ -25,15 +25,15 @@ fn bin(config: &std::path::Path) -> Command {
     c
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-struct Proc {
-    child: Child,
+pub struct Proc {
+    pub child: Child,
 }
 
 impl Drop for Proc {
@@ -43,7 +43,7 @@ impl Drop for Proc {
     }
 }
 
-fn setup(dir: &TempDir, rx: &Receiver, ca: &std::path::Path, port: u16) -> std::path::PathBuf {
+pub fn setup(dir: &TempDir, rx: &Receiver, ca: &std::path::Path, port: u16) -> std::path::PathBuf {
     let file = dir.join("c.toml");
     std::fs::write(
         &file,
@@ -60,7 +60,7 @@ fn setup(dir: &TempDir, rx: &Receiver, ca: &std::path::Path, port: u16) -> std::
     file
 }
 
-fn out(o: &std::process::Output) -> String {
+pub fn out(o: &std::process::Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),

@@ -13,7 +13,7 @@ use optimize_telemetry::audit::Ledger;
 
 use crate::support::receiver::{Behaviour, Receiver};
 use crate::support::tls::TestCa;
-use crate::support::{TempDir, wait_until};
+use crate::support::{TempDir, fd_count, proc_field, wait_until};
 
 const MAX_ATTEMPTS: usize = 3;
 /// Warnings allowed per period: per attempt, one for each absent source (2) and one for the
@@ -119,24 +119,6 @@ fn cases() -> Vec<Case> {
             None,
         ),
     ]
-}
-
-fn fd_count(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|d| d.count())
-        .unwrap_or(0)
-}
-
-fn proc_field(pid: u32, file: &str, key: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// User + system CPU of the process, in clock ticks (1/100 s).

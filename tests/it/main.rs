@@ -11,6 +11,7 @@ mod config_hostile;
 mod control;
 mod daemon;
 mod faults;
+mod hardening;
 mod proxy;
 mod runtime;
 mod schedule;

@@ -88,7 +88,72 @@ fn the_state_is_readable_by_its_owner_only() {
         "installation.backup.json",
         "settings.json",
         "audit.jsonl",
+        "audit.lock",
+        "store.lock",
     ] {
         assert_eq!(mode(&state.join(file)), 0o600, "{file}");
     }
+}
+
+#[test]
+fn state_files_planted_as_links_are_never_followed() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let elsewhere_id = "11111111-2222-4333-8444-555555555555";
+    for name in ["installation.json", "store.lock", "settings.json"] {
+        let dir = TempDir::new("links");
+        let state = dir.join("state");
+        std::fs::create_dir_all(&state).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o700))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let outside = dir.join("outside.json");
+        std::fs::write(
+            &outside,
+            format!(r#"{{"installationId":"{elsewhere_id}","schemaVersion":1}}"#),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let before = std::fs::read(&outside).unwrap_or_default();
+        symlink(&outside, state.join(name)).unwrap_or_else(|e| panic!("{e}"));
+        let store =
+            EmbeddedStore::open(&state, Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"));
+        let id = block_on(store.installation_id());
+        let settings = block_on(store.settings(true));
+        let err = match name {
+            "settings.json" => settings.err().map(|e| e.to_string()),
+            _ => id.as_ref().err().map(ToString::to_string),
+        }
+        .unwrap_or_default();
+        assert!(err.contains("symbolic link"), "{name}: {err}");
+        assert_ne!(
+            id.ok().as_deref(),
+            Some(elsewhere_id),
+            "{name}: a linked id was read"
+        );
+        assert_eq!(
+            std::fs::read(&outside).unwrap_or_default(),
+            before,
+            "{name}: written through"
+        );
+    }
+}
+
+#[test]
+fn a_state_directory_others_can_write_is_refused_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("perm-dir");
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = EmbeddedStore::open(&state, Arc::new(SystemClock))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains(&state.display().to_string()) && err.contains("chmod go-w"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read_dir(&state).map(|d| d.count()).unwrap_or(1) == 0,
+        "nothing written"
+    );
 }

@@ -127,7 +127,7 @@ fn in_mount_namespace(dir: &std::path::Path, how: &str, args: &[&str]) -> Comman
         "read-only" => "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\"",
         // 64 KiB, filled: every write fails with ENOSPC.
         "full" => {
-            "mount -t tmpfs -o size=64k tmpfs \"$0\" && (head -c 1000000 /dev/zero > \"$0/filler\" 2>/dev/null; true)"
+            "mount -t tmpfs -o size=64k,mode=0700 tmpfs \"$0\" && (head -c 1000000 /dev/zero > \"$0/filler\" 2>/dev/null; true)"
         }
         other => panic!("{other}"),
     };

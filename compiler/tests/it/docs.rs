@@ -6,7 +6,7 @@ use telemetry_spec::example::example_json;
 
 use crate::{real_spec, repo_root, snapshot};
 
-fn templates() -> Templates {
+pub fn templates() -> Templates {
     let dir = repo_root().join("spec/templates");
     let read = |name: &str| {
         std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))

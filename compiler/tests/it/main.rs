@@ -8,6 +8,7 @@ mod docs;
 mod example;
 mod hostile;
 mod lint;
+mod markup;
 mod schema;
 
 use std::path::PathBuf;

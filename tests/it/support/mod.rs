@@ -62,3 +62,23 @@ pub fn block_on<T>(f: impl Future<Output = T>) -> T {
         .unwrap_or_else(|e| panic!("{e}"))
         .block_on(f)
 }
+
+/// Open file descriptors of process `pid`.
+pub fn fd_count(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// A numeric field of `/proc/<pid>/<file>`, such as `VmHWM:` of `status` (in KiB).
+pub fn proc_field(pid: u32, file: &str, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}

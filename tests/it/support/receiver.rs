@@ -206,7 +206,11 @@ async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<Payload>, Infallible> {
     let method = req.method().to_string();
-    let path = req.uri().path().to_owned();
+    // With the query, so a test can see that the configured URL is used as it was written.
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), ToString::to_string);
     let headers = req
         .headers()
         .iter()
