@@ -1,22 +1,78 @@
-//! The last check before anything leaves: the payload may hold only what the spec discloses.
+//! The last check before anything leaves: the report may hold only what the spec discloses,
+//! and each value must be what the spec says it is.
 //!
 //! The payload type is generated from the spec, so an undisclosed key cannot normally exist;
 //! this check does not rely on that. It walks the serialized JSON and refuses any key that is
-//! not an item path (or a declared key of a map item), and any value of the wrong shape.
+//! not an item path, any value that breaks its item's type or rules (format, bounds, enum
+//! membership, key pattern and count, size), and any missing key the spec does not let be
+//! absent. It runs the same [`telemetry_types::check`] the compiler runs on every example, with
+//! the rules generated into the item table, so it agrees with the published JSON Schema.
+
+use std::fmt;
 
 use serde_json::Value;
+use telemetry_types::{IfUnavailable, ItemInfo};
 
-use crate::generated::items::ITEMS;
+use crate::generated::items::{ITEMS, OPTIONAL_OBJECTS};
 
-/// Checks `payload` against the disclosed item table; the error lists every offending path.
-pub fn check(payload: &Value) -> Result<(), Vec<String>> {
-    let mut problems = Vec::new();
-    walk(payload, "", &mut problems);
-    if problems.is_empty() {
+/// Why a report was refused: where, which item, which rule. Never the value itself, so it can
+/// be logged and recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// The JSON path of the offending key.
+    pub path: String,
+    /// The item it belongs to, if any.
+    pub item: Option<&'static str>,
+    pub rule: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.item {
+            Some(id) => write!(f, "`{}` (item `{id}`): {}", self.path, self.rule),
+            None => write!(f, "`{}` {}", self.path, self.rule),
+        }
+    }
+}
+
+/// Checks `payload` against the disclosed item table; the error lists every refusal.
+pub fn check(payload: &Value) -> Result<(), Vec<Refusal>> {
+    let mut refusals = Vec::new();
+    walk(payload, "", &mut refusals);
+    for item in ITEMS {
+        if lookup(payload, item.path).is_none() && !may_be_absent(payload, item) {
+            refusals.push(Refusal {
+                path: item.path.to_owned(),
+                item: Some(item.id),
+                rule: "is missing, but the item is always sent".into(),
+            });
+        }
+    }
+    if refusals.is_empty() {
         Ok(())
     } else {
-        Err(problems)
+        Err(refusals)
     }
+}
+
+fn lookup<'v>(payload: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.')
+        .try_fold(payload, |node, key| node.as_object()?.get(key))
+}
+
+/// An item may be missing if it is `omit`, or if an optional object holding it is absent.
+fn may_be_absent(payload: &Value, item: &ItemInfo) -> bool {
+    item.if_unavailable == IfUnavailable::Omit
+        || OPTIONAL_OBJECTS.iter().any(|o| {
+            item.path.len() > o.path.len()
+                && item.path.starts_with(o.path)
+                && item.path.as_bytes()[o.path.len()] == b'.'
+                && match lookup(payload, o.path) {
+                    None => o.if_unavailable == IfUnavailable::Omit,
+                    Some(Value::Null) => o.if_unavailable == IfUnavailable::Null,
+                    Some(_) => false,
+                }
+        })
 }
 
 fn is_object_path(path: &str) -> bool {
@@ -28,9 +84,18 @@ fn is_object_path(path: &str) -> bool {
         })
 }
 
-fn walk(value: &Value, path: &str, problems: &mut Vec<String>) {
+fn walk(value: &Value, path: &str, refusals: &mut Vec<Refusal>) {
     let Value::Object(map) = value else {
-        problems.push(format!("`{path}` must be an object"));
+        let nullable = OPTIONAL_OBJECTS
+            .iter()
+            .any(|o| o.path == path && o.if_unavailable == IfUnavailable::Null);
+        if !(value.is_null() && nullable) {
+            refusals.push(Refusal {
+                path: path.to_owned(),
+                item: None,
+                rule: "must be an object".into(),
+            });
+        }
         return;
     };
     for (key, child) in map {
@@ -40,26 +105,25 @@ fn walk(value: &Value, path: &str, problems: &mut Vec<String>) {
             format!("{path}.{key}")
         };
         if let Some(item) = ITEMS.iter().find(|i| i.path == child_path) {
-            let ok = match item.value_type.split('<').next() {
-                Some("list") => child
-                    .as_array()
-                    .is_some_and(|a| a.iter().all(Value::is_string)),
-                Some("map") => child.as_object().is_some_and(|m| {
-                    m.iter()
-                        .all(|(k, v)| item.keys.contains(&k.as_str()) && v.is_string())
-                }),
-                _ => child.is_string(),
+            let result = match child {
+                Value::Null if item.if_unavailable == IfUnavailable::Null => Ok(()),
+                _ => item.check(child),
             };
-            if !ok {
-                problems.push(format!(
-                    "`{child_path}` does not have the disclosed shape `{}`",
-                    item.value_type
-                ));
+            if let Err(v) = result {
+                refusals.push(Refusal {
+                    path: child_path,
+                    item: Some(item.id),
+                    rule: v.to_string(),
+                });
             }
         } else if is_object_path(&child_path) {
-            walk(child, &child_path, problems);
+            walk(child, &child_path, refusals);
         } else {
-            problems.push(format!("`{child_path}` is not disclosed"));
+            refusals.push(Refusal {
+                path: child_path,
+                item: None,
+                rule: "is not disclosed".into(),
+            });
         }
     }
 }
@@ -99,13 +163,62 @@ mod tests {
         p["product"]["internals"]["license-key"]["signature"] = json!("abc");
         p["product"]["internals"]["license-key"]["features"]["zeebe"] = json!("true");
         p["product"]["internals"]["engine-installation-ids"] = json!([{"id": 1}]);
-        let problems = check(&p).err().unwrap_or_default();
-        assert_eq!(problems.len(), 4, "{problems:?}");
-        assert!(problems.iter().any(|p| p == "`hostname` is not disclosed"));
+        let refusals = check(&p).err().unwrap_or_default();
+        let shown: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+        assert_eq!(refusals.len(), 4, "{shown:?}");
+        assert!(shown.iter().any(|p| p == "`hostname` is not disclosed"));
         assert!(
-            problems
+            shown
                 .iter()
                 .any(|p| p == "`product.internals.license-key.signature` is not disclosed")
+        );
+    }
+
+    #[test]
+    fn values_are_checked_and_never_repeated() {
+        let mut p = example();
+        let huge = "9".repeat(1_000_000);
+        p["product"]["version"] = json!(format!("3.2.0-{huge}"));
+        p["product"]["internals"]["engine-installation-ids"] = json!(["not-a-uuid"]);
+        p["product"]["internals"]["license-key"]["unlimited"] = json!(true);
+        let shown: Vec<String> = check(&p)
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "`product.version` (item `product_version`): the value is longer than 1024 bytes",
+                "`product.internals.license-key.unlimited` (item `license_unlimited`): the value must be text",
+                "`product.internals.engine-installation-ids` (item `engine_installation_ids`): `[0]` is not a UUID",
+            ]
+        );
+        assert!(
+            shown
+                .iter()
+                .all(|s| !s.contains("999") && !s.contains("not-a-uuid"))
+        );
+    }
+
+    #[test]
+    fn a_missing_item_is_refused_unless_it_may_be_absent() {
+        let mut p = example();
+        if let Some(db) = p["product"]["internals"]["database"].as_object_mut() {
+            db.remove("vendor");
+        }
+        let shown: Vec<String> = check(&p)
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "`product.internals.database.vendor` (item `database_vendor`): is missing, but the item is always sent"
+            ]
         );
     }
 }

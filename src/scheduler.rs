@@ -193,6 +193,27 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
         }
     }
 
+    /// Logs and records a report the pre-send check refused: which items and rules, never the
+    /// values, and no payload in the ledger (nothing was sent).
+    fn refuse(&self, sender: &Arc<dyn Transport>, refusals: &[crate::disclosed::Refusal]) {
+        let reasons: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+        let reasons = reasons.join("; ");
+        tracing::error!(refusals = %reasons, "refusing to send a report that breaks the disclosed spec");
+        if let Some(observer) = &self.observer {
+            observer(&AttemptRecord {
+                at: self.clock.now(),
+                endpoint: sender.endpoint(),
+                outcome: Outcome {
+                    success: false,
+                    status: None,
+                    error: Some(format!("refused before sending: {reasons}")),
+                    retry_after: None,
+                },
+                payload: Arc::new(b"null".to_vec()),
+            });
+        }
+    }
+
     /// Sends the report of one period, with retries; ends the period in the store.
     async fn run_period(&mut self, period: &str, due: Timestamp) {
         let Some(sender) = self.sender.clone() else {
@@ -221,12 +242,10 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
             let body = match serde_json::to_value(&payload) {
                 Ok(value) => match crate::disclosed::check(&value) {
                     Ok(()) => serde_json::to_vec(&value).unwrap_or_default(),
-                    Err(problems) => {
-                        // Deterministic: retrying cannot help, and nothing undisclosed may leave.
-                        tracing::error!(
-                            ?problems,
-                            "refusing to send a report holding undisclosed data"
-                        );
+                    Err(refusals) => {
+                        self.refuse(&sender, &refusals);
+                        // Deterministic: retrying cannot help, and nothing undisclosed may
+                        // leave. Ending the period also keeps this to one log line a period.
                         self.end(period, PeriodEnd::GaveUp { due }).await;
                         return;
                     }

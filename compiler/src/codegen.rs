@@ -16,7 +16,7 @@ use quote::{format_ident, quote};
 
 use crate::model::{Item, ValidSpec};
 use crate::naming;
-use crate::types::{Example, ValueType};
+use crate::types::{IfUnavailable, Leaf, Scalar, Shape, ValueType};
 
 /// The generated Rust source for `spec`, formatted, starting with an `@generated` header.
 pub fn rust(spec: &ValidSpec) -> String {
@@ -31,8 +31,8 @@ pub fn rust_with_origin(spec: &ValidSpec, origin: &str) -> String {
         .items
         .iter()
         .enumerate()
-        .filter(|(_, i)| matches!(i.value_type, ValueType::Map(_)))
-        .map(|(index, _)| Piece::MapStruct(index));
+        .filter(|(_, i)| needs_types(i))
+        .map(|(index, _)| Piece::ItemTypes(index));
     let sections = [
         Section::top(vec![Piece::Constants]),
         Section::module(
@@ -124,6 +124,15 @@ impl<'a> Context<'a> {
     fn source_items(&self, source: &str) -> &[&'a Item] {
         self.by_source.get(source).map_or(&[], Vec::as_slice)
     }
+
+    /// The rule of the optional object at `path`, if it is one.
+    fn optional_object(&self, path: &[String]) -> Option<IfUnavailable> {
+        self.spec
+            .objects
+            .iter()
+            .find(|o| o.path == path)
+            .map(|o| o.if_unavailable)
+    }
 }
 
 /// One independently formatted part of the generated code.
@@ -131,7 +140,8 @@ impl<'a> Context<'a> {
 enum Piece {
     Constants,
     Object(usize),
-    MapStruct(usize),
+    /// The enum, record struct or map struct an item's value needs.
+    ItemTypes(usize),
     SourceError,
     Source(usize),
     SourcesTrait,
@@ -151,12 +161,13 @@ impl Piece {
             // The item table is most of the generated code at scale, and all of it is string
             // literals: building its syntax tree directly skips printing tokens only to parse
             // them again, which is where most of the time would go.
-            Piece::ItemConsts(start, end) => prettyplease::unparse(&syn::File {
-                shebang: None,
-                frontmatter: None,
-                attrs: Vec::new(),
-                items: ctx.spec.items[start..end].iter().map(item_const).collect(),
-            }),
+            Piece::ItemConsts(start, end) => {
+                let mut out = String::new();
+                for item in &ctx.spec.items[start..end] {
+                    item_const(item, &mut out);
+                }
+                out
+            }
             _ => format_tokens(self.tokens(ctx)),
         }
     }
@@ -177,7 +188,7 @@ impl Piece {
         match self {
             Piece::Constants => constants(ctx.spec),
             Piece::Object(index) => object_struct(ctx, index),
-            Piece::MapStruct(index) => map_struct(&ctx.spec.items[index]),
+            Piece::ItemTypes(index) => item_types(&ctx.spec.items[index]),
             Piece::SourceError => quote! {
                 /// Why a source could not be read; logged, never sent.
                 pub type SourceError = Box<dyn ::std::error::Error + Send + Sync + 'static>;
@@ -187,7 +198,7 @@ impl Piece {
             Piece::ExampleSources => example_sources(ctx.spec),
             Piece::Collect => collect_fn(ctx),
             Piece::Settle => settle_fn(),
-            Piece::ItemInfo => item_info(),
+            Piece::ItemInfo => item_info(ctx.spec),
             Piece::ItemConsts(..) => TokenStream::new(),
             Piece::ItemList => item_list(ctx.spec),
         }
@@ -420,15 +431,88 @@ impl Renames {
     }
 }
 
-/// The Rust type of an item's value, as seen from inside the `payload` module.
-fn value_type(item: &Item) -> TokenStream {
-    match item.value_type {
-        ValueType::Scalar(_) => quote!(String),
-        ValueType::List(_) => quote!(Vec<String>),
-        ValueType::Map(_) => {
-            let name = struct_ident(&item.path);
-            quote!(#name)
+/// Whether an item's value needs a generated type: an enum, a record or a map struct.
+fn needs_types(item: &Item) -> bool {
+    matches!(item.value_type.shape, Shape::Map { .. })
+        || matches!(
+            item.value_type.leaf,
+            Leaf::Record(_) | Leaf::Scalar(Scalar::Enum)
+        )
+}
+
+/// The generated enum or record type of an item's leaves.
+fn leaf_ident(item: &Item) -> Ident {
+    let suffix = match item.value_type.leaf {
+        Leaf::Record(_) => "Entry",
+        _ => "Value",
+    };
+    format_ident!("{}{}", naming::struct_name(&item.path), suffix)
+}
+
+/// The Rust type of one scalar value; `payload` is the path to the `payload` module.
+fn scalar_type(scalar: Scalar) -> TokenStream {
+    match scalar {
+        Scalar::Integer => quote!(i64),
+        Scalar::Counter => quote!(u64),
+        Scalar::Number => quote!(f64),
+        Scalar::Boolean => quote!(bool),
+        _ => quote!(String),
+    }
+}
+
+/// The Rust type of one leaf of an item; `payload` is the path to the `payload` module.
+fn leaf_type(item: &Item, payload: &TokenStream) -> TokenStream {
+    match &item.value_type.leaf {
+        Leaf::Scalar(Scalar::Enum) | Leaf::Record(_) => {
+            let name = leaf_ident(item);
+            quote!(#payload #name)
         }
+        Leaf::Scalar(s) => scalar_type(*s),
+    }
+}
+
+/// The Rust type of an item's whole value (never `Option`); `payload` as in [`leaf_type`].
+fn whole_type(item: &Item, payload: &TokenStream) -> TokenStream {
+    let leaf = leaf_type(item, payload);
+    match &item.value_type.shape {
+        Shape::One => leaf,
+        Shape::List => quote!(Vec<#leaf>),
+        Shape::Map { .. } => {
+            let name = struct_ident(&item.path);
+            quote!(#payload #name)
+        }
+        Shape::OpenMap { .. } => quote!(::indexmap::IndexMap<String, #leaf>),
+    }
+}
+
+/// The type of an item's field in its payload struct: `Option` where it may be absent.
+fn value_type(item: &Item) -> TokenStream {
+    let whole = whole_type(item, &TokenStream::new());
+    if item.is_optional() {
+        quote!(Option<#whole>)
+    } else {
+        whole
+    }
+}
+
+/// The type of an item's field in its source struct: `Option` unless a failure reports
+/// "Unknown", so a source can say it has nothing.
+fn source_value_type(item: &Item) -> TokenStream {
+    let whole = whole_type(item, &quote!(super::payload::));
+    if item.if_unavailable == IfUnavailable::Unknown {
+        whole
+    } else {
+        quote!(Option<#whole>)
+    }
+}
+
+/// The serde attributes of an item's payload field: left out when `None` for `omit`.
+fn absent_attrs(rule: IfUnavailable) -> TokenStream {
+    match rule {
+        IfUnavailable::Omit => {
+            quote!(#[serde(default, skip_serializing_if = "Option::is_none")])
+        }
+        _ => TokenStream::new(),
     }
 }
 
@@ -479,20 +563,28 @@ fn object_struct(ctx: &Context<'_>, index: usize) -> TokenStream {
     let fields = object.members.iter().map(|member| match member {
         Member::Object { segment, index } => {
             let (field, rename) = renames.field(segment);
-            let ty = struct_ident(&ctx.objects[*index].path);
-            quote!(#rename pub #field: #ty,)
+            let path = &ctx.objects[*index].path;
+            let ty = struct_ident(path);
+            match ctx.optional_object(path) {
+                Some(rule) => {
+                    let attrs = absent_attrs(rule);
+                    quote!(#rename #attrs pub #field: Option<#ty>,)
+                }
+                None => quote!(#rename pub #field: #ty,),
+            }
         }
         Member::Leaf { segment, item } => {
             let item = &ctx.spec.items[*item];
             let (field, rename) = renames.field(segment);
             let ty = value_type(item);
+            let attrs = absent_attrs(item.if_unavailable);
             let doc = format!(" {} (item `{}`): {}", item.label, item.id, item.description);
-            quote!(#[doc = #doc] #rename pub #field: #ty,)
+            quote!(#[doc = #doc] #rename #attrs pub #field: #ty,)
         }
     });
     quote! {
         #[doc = #doc]
-        #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         #container
         pub struct #name {
@@ -501,35 +593,126 @@ fn object_struct(ctx: &Context<'_>, index: usize) -> TokenStream {
     }
 }
 
-fn map_struct(item: &Item) -> TokenStream {
-    let name = struct_ident(&item.path);
-    let doc = format!(
-        " The keys of `{}` ({}); each value is {}.",
-        item.path_string(),
-        item.label,
-        item.value_type.scalar().describe()
-    );
-    let renames = Renames::for_keys(item.keys.iter().map(String::as_str));
-    let container = renames.container();
-    let keys: Vec<(Ident, TokenStream)> = item.keys.iter().map(|k| renames.field(k)).collect();
-    let fields = keys
-        .iter()
-        .map(|(f, rename)| quote!(#rename pub #f: String,));
-    let unknown = keys.iter().map(|(f, _)| quote!(#f: super::unknown(),));
+/// The types an item's value needs: its enum or record, and its map struct.
+fn item_types(item: &Item) -> TokenStream {
+    let mut out = TokenStream::new();
+    match &item.value_type.leaf {
+        Leaf::Scalar(Scalar::Enum) => out.extend(enum_type(item)),
+        Leaf::Record(fields) => {
+            let name = leaf_ident(item);
+            let doc = format!(" One entry of `{}` ({}).", item.path_string(), item.label);
+            let renames = Renames::for_keys(fields.iter().map(|f| f.name.as_ref()));
+            let container = renames.container();
+            let members = fields.iter().map(|f| {
+                let (field, rename) = renames.field(&f.name);
+                let ty = scalar_type(f.scalar);
+                quote!(#rename pub #field: #ty,)
+            });
+            out.extend(quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[serde(deny_unknown_fields)]
+                #container
+                pub struct #name { #(#members)* }
+            });
+        }
+        Leaf::Scalar(_) => {}
+    }
+    if let Shape::Map { keys, optional } = &item.value_type.shape {
+        out.extend(map_struct(item, keys, optional));
+    }
+    out
+}
+
+/// A Rust enum with one variant per declared value, serialized as the value itself.
+fn enum_type(item: &Item) -> TokenStream {
+    let name = leaf_ident(item);
+    let doc = format!(" The values of `{}` ({}).", item.path_string(), item.label);
+    let mut seen = std::collections::HashSet::new();
+    let variants = item.rules.values.iter().enumerate().map(|(i, value)| {
+        let variant = enum_variant(value, i, &mut seen);
+        quote!(#[serde(rename = #value)] #variant,)
+    });
     quote! {
         #[doc = #doc]
-        #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        pub enum #name { #(#variants)* }
+    }
+}
+
+/// The variant for an enum value: its words in PascalCase, made unique and a valid identifier.
+fn enum_variant(value: &str, index: usize, seen: &mut std::collections::HashSet<String>) -> Ident {
+    let mut name: String = naming::pascal_case(value)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name = format!("V{name}");
+    }
+    if !seen.insert(name.clone()) {
+        name = format!("{name}{index}");
+        seen.insert(name.clone());
+    }
+    ident(&name)
+}
+
+fn map_struct(
+    item: &Item,
+    keys: &[crate::types::Str],
+    optional: &[crate::types::Str],
+) -> TokenStream {
+    let name = struct_ident(&item.path);
+    let each = telemetry_types::describe(
+        &ValueType {
+            shape: Shape::One,
+            leaf: item.value_type.leaf.clone(),
+        },
+        &item.rules,
+    );
+    let doc = format!(
+        " The keys of `{}` ({}); each value: {}.",
+        item.path_string(),
+        item.label,
+        each
+    );
+    let renames = Renames::for_keys(keys.iter().map(|k| k.as_ref()));
+    let container = renames.container();
+    let leaf = leaf_type(item, &TokenStream::new());
+    let fields = keys.iter().map(|k| {
+        let (f, rename) = renames.field(k);
+        if optional.contains(k) {
+            quote!(#rename #[serde(default, skip_serializing_if = "Option::is_none")] pub #f: Option<#leaf>,)
+        } else {
+            quote!(#rename pub #f: #leaf,)
+        }
+    });
+    let fallback = (item.if_unavailable == IfUnavailable::Unknown).then(|| {
+        let unknown = keys.iter().map(|k| {
+            let (f, _) = renames.field(k);
+            if optional.contains(k) {
+                quote!(#f: Some(super::unknown()),)
+            } else {
+                quote!(#f: super::unknown(),)
+            }
+        });
+        quote! {
+            impl super::Fallback for #name {
+                fn unknown() -> Self {
+                    Self { #(#unknown)* }
+                }
+            }
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         #container
         pub struct #name {
             #(#fields)*
         }
 
-        impl super::Fallback for #name {
-            fn unknown() -> Self {
-                Self { #(#unknown)* }
-            }
-        }
+        #fallback
     }
 }
 
@@ -539,23 +722,25 @@ fn source_struct_def(ctx: &Context<'_>, index: usize) -> TokenStream {
     let items = ctx.source_items(&source.id);
     let fields = items.iter().map(|item| {
         let field = ident(&item.source_field);
-        let ty = match item.value_type {
-            ValueType::Map(_) => {
-                let ty = struct_ident(&item.path);
-                quote!(super::payload::#ty)
-            }
-            _ => value_type(item),
-        };
+        let ty = source_value_type(item);
         quote!(pub #field: #ty,)
     });
     let unknown = items.iter().map(|item| {
         let field = ident(&item.source_field);
-        quote!(#field: super::unknown(),)
+        if item.if_unavailable == IfUnavailable::Unknown {
+            quote!(#field: super::unknown(),)
+        } else {
+            quote!(#field: None,)
+        }
     });
     let examples = items.iter().map(|item| {
         let field = ident(&item.source_field);
-        let value = example_value(item);
-        quote!(#field: #value,)
+        let value = value_expr(item, &item.example, &quote!(super::payload::));
+        if item.if_unavailable == IfUnavailable::Unknown {
+            quote!(#field: #value,)
+        } else {
+            quote!(#field: Some(#value),)
+        }
     });
     let doc = format!(
         " What the `{}` source provides: {}",
@@ -563,13 +748,13 @@ fn source_struct_def(ctx: &Context<'_>, index: usize) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Debug, Clone, PartialEq)]
         pub struct #name {
             #(#fields)*
         }
 
         impl #name {
-            /// Every item of this source reported as unknown, for a failed source.
+            /// What a failed source reports: "Unknown" in text items, nothing in the others.
             pub fn unknown() -> Self {
                 Self { #(#unknown)* }
             }
@@ -605,18 +790,102 @@ fn example_sources(spec: &ValidSpec) -> TokenStream {
     }
 }
 
-/// The example value of an item as a Rust expression, from inside the `sources` module.
-fn example_value(item: &Item) -> TokenStream {
-    match &item.example {
-        Example::Scalar(v) => quote!(String::from(#v)),
-        Example::List(values) => quote!(vec![#(String::from(#values)),*]),
-        Example::Map(entries) => {
+/// A value of `item` (its example or fallback, already checked against its type) as a Rust
+/// expression; `payload` is the path to the `payload` module from where it is used.
+fn value_expr(item: &Item, value: &serde_json::Value, payload: &TokenStream) -> TokenStream {
+    use serde_json::Value;
+    let leaf = |v: &Value| leaf_expr(item, v, payload);
+    match (&item.value_type.shape, value) {
+        (Shape::List, Value::Array(values)) => {
+            let values = values.iter().map(leaf);
+            quote!(vec![#(#values),*])
+        }
+        (Shape::Map { keys, optional }, Value::Object(map)) => {
             let ty = struct_ident(&item.path);
-            let fields = entries.iter().map(|(k, v)| {
-                let f = ident(&naming::field_name(k));
-                quote!(#f: String::from(#v),)
+            let renames = Renames::for_keys(keys.iter().map(|k| k.as_ref()));
+            let fields = keys.iter().map(|k| {
+                let (f, _) = renames.field(k);
+                match (map.get(k.as_ref()), optional.contains(k)) {
+                    (Some(v), true) => {
+                        let v = leaf(v);
+                        quote!(#f: Some(#v),)
+                    }
+                    (Some(v), false) => {
+                        let v = leaf(v);
+                        quote!(#f: #v,)
+                    }
+                    (None, _) => quote!(#f: None,),
+                }
             });
-            quote!(super::payload::#ty { #(#fields)* })
+            quote!(#payload #ty { #(#fields)* })
+        }
+        (Shape::OpenMap { .. }, Value::Object(map)) => {
+            let entries = map.iter().map(|(k, v)| {
+                let v = leaf(v);
+                quote!((String::from(#k), #v))
+            });
+            quote!(::indexmap::IndexMap::from([#(#entries),*]))
+        }
+        (_, v) => leaf(v),
+    }
+}
+
+fn leaf_expr(item: &Item, value: &serde_json::Value, payload: &TokenStream) -> TokenStream {
+    match &item.value_type.leaf {
+        Leaf::Scalar(s) => scalar_expr(item, *s, value, payload),
+        Leaf::Record(fields) => {
+            let name = leaf_ident(item);
+            let renames = Renames::for_keys(fields.iter().map(|f| f.name.as_ref()));
+            let members = fields.iter().map(|f| {
+                let (field, _) = renames.field(&f.name);
+                let v = scalar_expr(item, f.scalar, &value[f.name.as_ref()], payload);
+                quote!(#field: #v,)
+            });
+            quote!(#payload #name { #(#members)* })
+        }
+    }
+}
+
+fn scalar_expr(
+    item: &Item,
+    scalar: Scalar,
+    value: &serde_json::Value,
+    payload: &TokenStream,
+) -> TokenStream {
+    match scalar {
+        Scalar::Enum => {
+            let name = leaf_ident(item);
+            let text = value.as_str().unwrap_or_default();
+            let mut seen = std::collections::HashSet::new();
+            let variant = item
+                .rules
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v, enum_variant(v, i, &mut seen)))
+                .find(|(v, _)| *v == text)
+                .map(|(_, variant)| variant);
+            quote!(#payload #name::#variant)
+        }
+        Scalar::Integer => {
+            let n = value.as_i64().unwrap_or_default();
+            quote!(#n)
+        }
+        Scalar::Counter => {
+            let n = value.as_u64().unwrap_or_default();
+            quote!(#n)
+        }
+        Scalar::Number => {
+            let n = value.as_f64().unwrap_or_default();
+            quote!(#n)
+        }
+        Scalar::Boolean => {
+            let b = value.as_bool().unwrap_or_default();
+            quote!(#b)
+        }
+        _ => {
+            let text = value.as_str().unwrap_or_default();
+            quote!(String::from(#text))
         }
     }
 }
@@ -659,7 +928,7 @@ fn collect_fn(ctx: &Context<'_>) -> TokenStream {
         .zip(&vars)
         .map(|(s, v)| (s.id.as_str(), v))
         .collect();
-    let build = build_object(spec, &ctx.objects, 0, &source_var);
+    let build = build_object(ctx, 0, &source_var);
     // A source feeding no item is still read (its method exists), but nothing uses the value.
     let used: std::collections::HashSet<&str> =
         spec.items.iter().map(|i| i.source.as_str()).collect();
@@ -702,71 +971,89 @@ fn settle_fn() -> TokenStream {
 }
 
 fn build_object(
-    spec: &ValidSpec,
-    objects: &[Object],
+    ctx: &Context<'_>,
     index: usize,
     source_var: &HashMap<&str, &Ident>,
 ) -> TokenStream {
+    let (spec, objects) = (ctx.spec, &ctx.objects);
     let object = &objects[index];
     let name = struct_ident(&object.path);
     let fields = object.members.iter().map(|member| match member {
         Member::Object { segment, index } => {
             let field = ident(&naming::field_name(segment));
-            let value = build_object(spec, objects, *index, source_var);
-            quote!(#field: #value,)
+            let value = build_object(ctx, *index, source_var);
+            match ctx.optional_object(&objects[*index].path) {
+                Some(_) => {
+                    // Left out (or null) when none of its items has a value.
+                    let present = items_under(ctx, *index, quote!(object));
+                    quote!(#field: {
+                        let object = #value;
+                        if #(#present.is_none())&&* { None } else { Some(object) }
+                    },)
+                }
+                None => quote!(#field: #value,),
+            }
         }
         Member::Leaf { segment, item } => {
             let item = &spec.items[*item];
             let field = ident(&naming::field_name(segment));
             let var = source_var[item.source.as_str()];
             let source_field = ident(&item.source_field);
-            quote!(#field: #var.#source_field,)
+            match (&item.fallback, item.if_unavailable) {
+                (Some(fallback), IfUnavailable::Fallback) => {
+                    let fallback = value_expr(item, fallback, &quote!(payload::));
+                    quote!(#field: #var.#source_field.unwrap_or_else(|| #fallback),)
+                }
+                _ => quote!(#field: #var.#source_field,),
+            }
         }
     });
     quote!(payload::#name { #(#fields)* })
 }
 
-fn item_info() -> TokenStream {
+/// Expressions reaching every item field under object `index`, starting from `base`.
+fn items_under(ctx: &Context<'_>, index: usize, base: TokenStream) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    for member in &ctx.objects[index].members {
+        match member {
+            Member::Object { segment, index } => {
+                let field = ident(&naming::field_name(segment));
+                out.extend(items_under(ctx, *index, quote!(#base.#field)));
+            }
+            Member::Leaf { segment, .. } => {
+                let field = ident(&naming::field_name(segment));
+                out.push(quote!(#base.#field));
+            }
+        }
+    }
+    out
+}
+
+fn item_info(spec: &ValidSpec) -> TokenStream {
+    let objects = spec.objects.iter().map(|o| {
+        let path = o.path_string();
+        let rule = unavailable_tokens(o.if_unavailable);
+        quote!(::telemetry_types::ObjectInfo { path: #path, if_unavailable: #rule })
+    });
     quote! {
-        /// What the spec says about one item.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub struct ItemInfo {
-            pub id: &'static str,
-            /// The JSON path, dot-separated.
-            pub path: &'static str,
-            pub label: &'static str,
-            pub category: &'static str,
-            pub sensitivity: &'static str,
-            pub value_type: &'static str,
-            /// The keys of a map item; empty otherwise.
-            pub keys: &'static [&'static str],
-            /// `<source>.<field>`.
-            pub source: &'static str,
-            pub since: &'static str,
-        }
+        pub use ::telemetry_types::{IfUnavailable, ItemInfo, ObjectInfo, Rules, Sensitivity};
+        // What the item constants are built from; a spec may not need every one.
+        #[allow(unused_imports)]
+        use ::telemetry_types::{Field, Leaf, Scalar, Shape, ValueType};
+        #[allow(unused_imports)]
+        use ::std::borrow::Cow;
 
-        impl ItemInfo {
-            /// Arguments in field order; positional to keep the generated table compact.
-            #[allow(clippy::too_many_arguments)]
-            const fn new(
-                id: &'static str,
-                path: &'static str,
-                label: &'static str,
-                category: &'static str,
-                sensitivity: &'static str,
-                value_type: &'static str,
-                keys: &'static [&'static str],
-                source: &'static str,
-                since: &'static str,
-            ) -> Self {
-                Self { id, path, label, category, sensitivity, value_type, keys, source, since }
-            }
+        /// The objects that are left out (or `null`) as a whole when none of their items has a value.
+        pub const OPTIONAL_OBJECTS: &[ObjectInfo] = &[#(#objects),*];
+    }
+}
 
-            /// The JSON path, one key at a time.
-            pub fn segments(&self) -> impl Iterator<Item = &'static str> {
-                self.path.split('.')
-            }
-        }
+fn unavailable_tokens(rule: IfUnavailable) -> TokenStream {
+    match rule {
+        IfUnavailable::Unknown => quote!(IfUnavailable::Unknown),
+        IfUnavailable::Omit => quote!(IfUnavailable::Omit),
+        IfUnavailable::Null => quote!(IfUnavailable::Null),
+        IfUnavailable::Fallback => quote!(IfUnavailable::Fallback),
     }
 }
 
@@ -774,73 +1061,88 @@ fn item_const_name(item: &Item) -> Ident {
     ident(&item.id.to_ascii_uppercase())
 }
 
-/// `pub const NAME: ItemInfo = ItemInfo::new("id", "path", ..., &["key"], "source", "since");`
-fn item_const(item: &Item) -> syn::Item {
-    use syn::punctuated::Punctuated;
-    use syn::{Expr, ExprLit, Lit, LitStr};
-
-    let string = |value: &str| {
-        Expr::Lit(ExprLit {
-            attrs: Vec::new(),
-            lit: Lit::Str(LitStr::new(value, Span::call_site())),
-        })
+/// `pub const NAME: ItemInfo = ItemInfo { ... };`, written as formatted text directly: the
+/// item table is most of the generated code at scale, and all of it is literals, so building
+/// and printing a syntax tree for it would be where most of the time goes.
+fn item_const(item: &Item, out: &mut String) {
+    use std::fmt::Write as _;
+    let text = |s: &str| format!("{s:?}");
+    let cow = |s: &str| format!("Cow::Borrowed({s:?})");
+    let list = |items: &[String]| format!("Cow::Borrowed(&[{}])", items.join(", "));
+    let scalar = |s: Scalar| format!("Scalar::{s:?}");
+    let leaf = match &item.value_type.leaf {
+        Leaf::Scalar(s) => format!("Leaf::Scalar({})", scalar(*s)),
+        Leaf::Record(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "Field {{ name: {}, scalar: {} }}",
+                        cow(&f.name),
+                        scalar(f.scalar)
+                    )
+                })
+                .collect();
+            format!("Leaf::Record({})", list(&fields))
+        }
     };
-    let path = |segments: &[&str]| syn::Path {
-        leading_colon: None,
-        segments: segments
-            .iter()
-            .map(|s| syn::PathSegment::from(ident(s)))
-            .collect(),
+    let value_type = match (&item.value_type.shape, &item.value_type.leaf) {
+        (Shape::One, Leaf::Scalar(s)) => format!("ValueType::one({})", scalar(*s)),
+        (Shape::List, Leaf::Scalar(s)) => format!("ValueType::list({})", scalar(*s)),
+        (shape, _) => {
+            let shape = match shape {
+                Shape::One => "Shape::One".to_owned(),
+                Shape::List => "Shape::List".to_owned(),
+                Shape::Map { keys, optional } => format!(
+                    "Shape::Map {{ keys: {}, optional: {} }}",
+                    list(&keys.iter().map(|k| cow(k)).collect::<Vec<_>>()),
+                    list(&optional.iter().map(|k| cow(k)).collect::<Vec<_>>())
+                ),
+                Shape::OpenMap {
+                    key_pattern,
+                    max_keys,
+                } => format!(
+                    "Shape::OpenMap {{ key_pattern: {}, max_keys: {max_keys} }}",
+                    cow(key_pattern)
+                ),
+            };
+            format!("ValueType {{ shape: {shape}, leaf: {leaf} }}")
+        }
     };
-    let keys = Expr::Reference(syn::ExprReference {
-        attrs: Vec::new(),
-        and_token: Default::default(),
-        mutability: None,
-        expr: Box::new(Expr::Array(syn::ExprArray {
-            attrs: Vec::new(),
-            bracket_token: Default::default(),
-            elems: item.keys.iter().map(|k| string(k)).collect(),
-        })),
-    });
-    let args: Punctuated<Expr, syn::Token![,]> = [
-        string(&item.id),
-        string(&item.path_string()),
-        string(&item.label),
-        string(&item.category),
-        string(item.sensitivity.map_or("unclassified", |s| s.as_str())),
-        string(&item.value_type.to_string()),
-        keys,
-        string(&item.source_ref()),
-        string(&item.since),
-    ]
-    .into_iter()
-    .collect();
-    syn::Item::Const(syn::ItemConst {
-        attrs: Vec::new(),
-        vis: syn::Visibility::Public(Default::default()),
-        modifiers: Default::default(),
-        const_token: Default::default(),
-        ident: item_const_name(item),
-        generics: Default::default(),
-        colon_token: Default::default(),
-        ty: Box::new(syn::Type::Path(syn::TypePath {
-            attrs: Vec::new(),
-            qself: None,
-            path: path(&["ItemInfo"]),
-        })),
-        eq_token: Default::default(),
-        expr: Box::new(Expr::Call(syn::ExprCall {
-            attrs: Vec::new(),
-            func: Box::new(Expr::Path(syn::ExprPath {
-                attrs: Vec::new(),
-                qself: None,
-                path: path(&["ItemInfo", "new"]),
-            })),
-            paren_token: Default::default(),
-            args,
-        })),
-        semi_token: Default::default(),
-    })
+    let r = &item.rules;
+    let rules = if *r == crate::types::Rules::DEFAULT {
+        "Rules::DEFAULT".to_owned()
+    } else {
+        let bound = |b: Option<f64>| b.map_or("None".to_owned(), |v| format!("Some({v:?})"));
+        format!(
+            "Rules {{ min: {}, max: {}, values: {}, unit: {}, max_length: {}, max_items: {} }}",
+            bound(r.min),
+            bound(r.max),
+            list(&r.values.iter().map(|v| cow(v)).collect::<Vec<_>>()),
+            r.unit
+                .as_ref()
+                .map_or("None".to_owned(), |u| format!("Some({})", cow(u))),
+            r.max_length,
+            r.max_items
+        )
+    };
+    let sensitivity = item
+        .sensitivity
+        .map_or("None".to_owned(), |s| format!("Some(Sensitivity::{s:?})"));
+    let _ = write!(
+        out,
+        "pub const {}: ItemInfo = ItemInfo {{\n    id: {},\n    path: {},\n    label: {},\n    category: {},\n    sensitivity: {sensitivity},\n    value_type: {value_type},\n    rules: {rules},\n    if_unavailable: {},\n    source: {},\n    since: {},\n}};\n",
+        item_const_name(item),
+        text(&item.id),
+        text(&item.path_string()),
+        text(&item.label),
+        text(&item.category),
+        unavailable_tokens(item.if_unavailable)
+            .to_string()
+            .replace(' ', ""),
+        text(&item.source_ref()),
+        text(&item.since),
+    );
 }
 
 fn item_list(spec: &ValidSpec) -> TokenStream {

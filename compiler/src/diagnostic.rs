@@ -99,6 +99,16 @@ codes! {
         "A spec without items would disclose and send nothing.";
     UnknownLint = "E0022", "unknown-lint", Error:
         "`allow` lists only lint names that exist.";
+    InvalidRule = "E0023", "invalid-rule", Error:
+        "A rule (`min`, `max`, `values`, `unit`, `fields`, `key-pattern`, `max-keys`, `max-length`, `max-items`, `if-unavailable`, `fallback`) fits its item's type and is consistent.";
+    MissingRule = "E0024", "missing-rule", Error:
+        "Enums list their `values`, open maps a `key-pattern` and `max-keys`, records their `fields`, and a fallback item its `fallback`: nothing unbounded or undeclared can be sent.";
+    UnknownUnit = "E0025", "unknown-unit", Error:
+        "A number's `unit` is one of a closed set, so reviewers read the same words everywhere.";
+    MissingFailureRule = "E0026", "missing-failure-rule", Error:
+        "An item whose values cannot be the text \"Unknown\" states what is sent when its source fails: `if-unavailable = \"omit\"`, `\"null\"` or `\"fallback\"`.";
+    InvalidObject = "E0027", "invalid-object", Error:
+        "An `[[object]]` names an object of the payload that holds items, and every item in it may be absent.";
     MissingSensitivity = "W0001", "missing-sensitivity", Warning:
         "Every item should state how sensitive it is.";
     MissingPurpose = "W0002", "missing-purpose", Warning:

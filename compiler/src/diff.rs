@@ -93,12 +93,59 @@ fn summary(item: &Item) -> ItemSummary {
     }
 }
 
+/// The type with every rule that narrows it, so a changed bound, enum value, key or pattern
+/// shows as a change of the type.
 fn type_text(item: &Item) -> String {
-    if item.keys.is_empty() {
-        item.value_type.to_string()
-    } else {
-        format!("{} with keys {}", item.value_type, item.keys.join(", "))
+    use telemetry_types::Shape;
+    let mut text = item.value_type.to_string();
+    let r = &item.rules;
+    match &item.value_type.shape {
+        Shape::Map { keys, optional } => {
+            text.push_str(&format!(" with keys {}", keys.join(", ")));
+            if !optional.is_empty() {
+                text.push_str(&format!(" (optional: {})", optional.join(", ")));
+            }
+        }
+        Shape::OpenMap {
+            key_pattern,
+            max_keys,
+        } => text.push_str(&format!(
+            " with keys matching {key_pattern}, at most {max_keys}"
+        )),
+        _ => {}
     }
+    if let telemetry_types::Leaf::Record(fields) = &item.value_type.leaf {
+        let f: Vec<String> = fields
+            .iter()
+            .map(|f| format!("{}: {}", f.name, f.scalar.name()))
+            .collect();
+        text.push_str(&format!(" of {{{}}}", f.join(", ")));
+    }
+    if !r.values.is_empty() {
+        text.push_str(&format!(" of values {}", r.values.join(", ")));
+    }
+    if let Some(min) = r.min {
+        text.push_str(&format!(", min {min}"));
+    }
+    if let Some(max) = r.max {
+        text.push_str(&format!(", max {max}"));
+    }
+    if let Some(unit) = &r.unit {
+        text.push_str(&format!(", in {unit}"));
+    }
+    if r.max_length != telemetry_types::DEFAULT_MAX_LENGTH {
+        text.push_str(&format!(", at most {} bytes", r.max_length));
+    }
+    if r.max_items != telemetry_types::DEFAULT_MAX_ITEMS {
+        text.push_str(&format!(", at most {} elements", r.max_items));
+    }
+    if item.if_unavailable != telemetry_types::IfUnavailable::Unknown {
+        text.push_str(&format!(
+            "; if unavailable: {}",
+            telemetry_types::describe_unavailable(item.if_unavailable, item.fallback.as_ref())
+        ));
+    }
+    text
 }
 
 fn sensitivity(item: &Item) -> String {
@@ -108,7 +155,7 @@ fn sensitivity(item: &Item) -> String {
 }
 
 fn example_text(item: &Item) -> String {
-    item.example.to_json().to_string()
+    item.example.to_string()
 }
 
 /// The field-by-field differences of one item.

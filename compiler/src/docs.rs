@@ -91,7 +91,9 @@ pub fn context(spec: &ValidSpec, prose: Value) -> Value {
                         "purpose": i.purpose,
                         "path": i.path_string(),
                         "type": i.value_type.to_string(),
-                        "keys": i.keys,
+                        "value": telemetry_types::describe(&i.value_type, &i.rules),
+                        "if_unavailable": telemetry_types::describe_unavailable(i.if_unavailable, i.fallback.as_ref()),
+                        "keys": i.keys(),
                         "sensitivity": i.sensitivity.map_or("unclassified", Sensitivity::as_str),
                         "since": i.since,
                     })

@@ -29,7 +29,7 @@ pub fn example_payload(spec: &ValidSpec) -> Value {
                 None => continue 'items,
             }
         }
-        object.insert(leaf.clone(), item.example.to_json());
+        object.insert(leaf.clone(), item.example.clone());
     }
     Value::Object(root)
 }

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 
 use crate::diagnostic::Code;
 use crate::source::Span;
-use crate::types::{Example, ValueType};
+pub use telemetry_types::Sensitivity;
+use telemetry_types::{IfUnavailable, Rules, Shape, Str, ValueType};
 
 /// A value and where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +32,7 @@ pub struct Spec<'t> {
     pub categories: Vec<RawCategory<'t>>,
     pub sources: Vec<RawSource<'t>>,
     pub items: Vec<RawItem<'t>>,
+    pub objects: Vec<RawObject<'t>>,
     /// The whole document, for diagnostics about what is missing at the top level.
     pub span: Span,
     /// (table start, key) of keys that were present with a value of the wrong kind.
@@ -59,11 +61,25 @@ pub struct RawSource<'t> {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RawExample<'t> {
-    Scalar(Cow<'t, str>),
-    List(Vec<SString<'t>>),
-    Map(Vec<(SString<'t>, SString<'t>)>),
+/// A TOML value as written (an example or a fallback), before it is checked against a type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue<'t> {
+    String(Cow<'t, str>),
+    Integer(i64),
+    Float(f64),
+    Boolean(bool),
+    /// An unquoted TOML date-time, as written.
+    Datetime(String),
+    Array(Vec<Spanned<RawValue<'t>>>),
+    Table(Vec<(SString<'t>, Spanned<RawValue<'t>>)>),
+}
+
+/// `[[object]]`: an object of the payload that may be absent as a whole.
+#[derive(Debug, Clone, Default)]
+pub struct RawObject<'t> {
+    pub path: Option<SString<'t>>,
+    pub if_unavailable: Option<SString<'t>>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -76,7 +92,19 @@ pub struct RawItem<'t> {
     pub path: Option<SString<'t>>,
     pub value_type: Option<SString<'t>>,
     pub keys: Option<Spanned<Vec<SString<'t>>>>,
-    pub example: Option<Spanned<RawExample<'t>>>,
+    pub optional_keys: Option<Spanned<Vec<SString<'t>>>>,
+    pub key_pattern: Option<SString<'t>>,
+    pub max_keys: Option<Spanned<i64>>,
+    pub fields: Option<Spanned<Vec<(SString<'t>, SString<'t>)>>>,
+    pub values: Option<Spanned<Vec<SString<'t>>>>,
+    pub min: Option<Spanned<f64>>,
+    pub max: Option<Spanned<f64>>,
+    pub unit: Option<SString<'t>>,
+    pub max_length: Option<Spanned<i64>>,
+    pub max_items: Option<Spanned<i64>>,
+    pub if_unavailable: Option<SString<'t>>,
+    pub fallback: Option<Spanned<RawValue<'t>>>,
+    pub example: Option<Spanned<RawValue<'t>>>,
     pub source: Option<SString<'t>>,
     pub sensitivity: Option<SString<'t>>,
     pub since: Option<SString<'t>>,
@@ -84,56 +112,29 @@ pub struct RawItem<'t> {
     pub span: Span,
 }
 
-/// How much an item could tell about the customer, from least to most.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Sensitivity {
-    /// Public knowledge, the same for every installation.
-    Public,
-    /// Technical facts about the setup that identify nobody.
-    Technical,
-    /// A pseudonymous identifier that tells installations apart.
-    Identifying,
-    /// Commercial facts from the customer's license.
-    BusinessConfidential,
-}
-
-impl Sensitivity {
-    pub const ALL: [Sensitivity; 4] = [
-        Sensitivity::Public,
-        Sensitivity::Technical,
-        Sensitivity::Identifying,
-        Sensitivity::BusinessConfidential,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sensitivity::Public => "public",
-            Sensitivity::Technical => "technical",
-            Sensitivity::Identifying => "identifying",
-            Sensitivity::BusinessConfidential => "business-confidential",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Sensitivity> {
-        Sensitivity::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    /// Whether collecting such an item needs a stated purpose.
-    pub fn needs_purpose(self) -> bool {
-        matches!(
-            self,
-            Sensitivity::Identifying | Sensitivity::BusinessConfidential
-        )
-    }
-}
-
 /// A spec that passed validation: every reference resolved, every example typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ValidSpec {
     pub product: Product,
     pub categories: Vec<Category>,
     pub sources: Vec<Source>,
     pub items: Vec<Item>,
+    /// Objects that are absent as a whole when none of their items has a value.
+    pub objects: Vec<Object>,
+}
+
+/// An object of the payload that is left out (or `null`) when none of its items has a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    /// The JSON path, one entry per segment.
+    pub path: Vec<String>,
+    pub if_unavailable: IfUnavailable,
+}
+
+impl Object {
+    pub fn path_string(&self) -> String {
+        self.path.join(".")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +158,7 @@ pub struct Source {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub id: String,
     pub category: String,
@@ -167,9 +168,14 @@ pub struct Item {
     /// The JSON path, one entry per segment.
     pub path: Vec<String>,
     pub value_type: ValueType,
-    /// The keys of a map item, in payload order; empty for other types.
-    pub keys: Vec<String>,
-    pub example: Example,
+    /// Bounds, enum values, unit and size limits.
+    pub rules: Rules,
+    /// What is sent when the source fails or has nothing.
+    pub if_unavailable: IfUnavailable,
+    /// The value sent when `if_unavailable` is `Fallback`.
+    pub fallback: Option<serde_json::Value>,
+    /// The example, a value of the item's type.
+    pub example: serde_json::Value,
     pub source: String,
     pub source_field: String,
     pub sensitivity: Option<Sensitivity>,
@@ -203,6 +209,22 @@ impl Item {
     pub fn allows(&self, code: Code) -> bool {
         self.allow.contains(&code)
     }
+
+    /// The declared keys of a map item, in payload order; empty for other types.
+    pub fn keys(&self) -> &[Str] {
+        match &self.value_type.shape {
+            Shape::Map { keys, .. } => keys,
+            _ => &[],
+        }
+    }
+
+    /// Whether the item's value may be absent (left out or `null`) from a report.
+    pub fn is_optional(&self) -> bool {
+        matches!(
+            self.if_unavailable,
+            IfUnavailable::Omit | IfUnavailable::Null
+        )
+    }
 }
 
 impl ValidSpec {
@@ -220,10 +242,10 @@ impl ValidSpec {
         let mut out = Vec::with_capacity(self.items.len());
         for item in &self.items {
             let path = item.path_string();
-            if item.keys.is_empty() {
+            if item.keys().is_empty() {
                 out.push(path);
             } else {
-                out.extend(item.keys.iter().map(|k| format!("{path}.{k}")));
+                out.extend(item.keys().iter().map(|k| format!("{path}.{k}")));
             }
         }
         out

@@ -7,11 +7,12 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::model::{
-    RawCategory, RawExample, RawItem, RawProduct, RawSource, SString, Spanned, Spec,
+    RawCategory, RawItem, RawObject, RawProduct, RawSource, RawValue, SString, Spanned, Spec,
 };
 use crate::source::Span;
 
-const TOP_KEYS: &[&str] = &["product", "category", "source", "item"];
+const TOP_KEYS: &[&str] = &["product", "category", "source", "item", "object"];
+const OBJECT_KEYS: &[&str] = &["path", "if-unavailable"];
 const PRODUCT_KEYS: &[&str] = &["name", "spec-version"];
 const CATEGORY_KEYS: &[&str] = &["id", "title", "summary"];
 const SOURCE_KEYS: &[&str] = &["id", "description"];
@@ -24,6 +25,18 @@ const ITEM_KEYS: &[&str] = &[
     "path",
     "type",
     "keys",
+    "optional-keys",
+    "key-pattern",
+    "max-keys",
+    "fields",
+    "values",
+    "min",
+    "max",
+    "unit",
+    "max-length",
+    "max-items",
+    "if-unavailable",
+    "fallback",
     "example",
     "source",
     "sensitivity",
@@ -60,7 +73,7 @@ pub fn parse<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>>
 }
 
 /// Headers at which the document is cut into independently parsed chunks.
-const CHUNK_HEADERS: &[&str] = &["item", "category", "source"];
+const CHUNK_HEADERS: &[&str] = &["item", "category", "source", "object"];
 
 fn parse_text<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>> {
     // The TOML parser buffers every token and event of its input, several times the size of
@@ -147,6 +160,7 @@ struct Partial<'t> {
     categories: Vec<RawCategory<'t>>,
     sources: Vec<RawSource<'t>>,
     items: Vec<RawItem<'t>>,
+    objects: Vec<RawObject<'t>>,
     diags: Vec<Diagnostic>,
     wrong: Vec<(usize, String)>,
 }
@@ -157,6 +171,7 @@ impl<'t> Partial<'t> {
         self.categories.append(&mut other.categories);
         self.sources.append(&mut other.sources);
         self.items.append(&mut other.items);
+        self.objects.append(&mut other.objects);
         self.diags.append(&mut other.diags);
         self.wrong.append(&mut other.wrong);
     }
@@ -181,6 +196,7 @@ impl<'t> Partial<'t> {
             categories: self.categories,
             sources: self.sources,
             items: self.items,
+            objects: self.objects,
             span: 0..len,
             wrong_kind: self.wrong.into_iter().collect(),
         }
@@ -261,11 +277,40 @@ impl<'t> Partial<'t> {
                 path: r.string("path"),
                 value_type: r.string("type"),
                 keys: r.string_list("keys"),
-                example: r.example("example"),
+                optional_keys: r.string_list("optional-keys"),
+                key_pattern: r.string("key-pattern"),
+                max_keys: r.integer("max-keys"),
+                fields: r.string_table("fields"),
+                values: r.string_list("values"),
+                min: r.number("min"),
+                max: r.number("max"),
+                unit: r.string("unit"),
+                max_length: r.integer("max-length"),
+                max_items: r.integer("max-items"),
+                if_unavailable: r.string("if-unavailable"),
+                fallback: r.value("fallback"),
+                example: r.value("example"),
                 source: r.string("source"),
                 sensitivity: r.string("sensitivity"),
                 since: r.string("since"),
                 allow: r.string_list("allow"),
+                span,
+            });
+            r.finish();
+        }
+        for (table, span) in top.array_of_tables("object") {
+            let mut r = Reader::new(
+                table,
+                span.clone(),
+                base,
+                OBJECT_KEYS,
+                "[[object]]",
+                top.diags,
+                top.wrong,
+            );
+            self.objects.push(RawObject {
+                path: r.string("path"),
+                if_unavailable: r.string("if-unavailable"),
                 span,
             });
             r.finish();
@@ -402,40 +447,90 @@ impl<'a, 'i> Reader<'a, 'i> {
         Some(Spanned::new(out, self.at(value)))
     }
 
-    fn example(&mut self, key: &str) -> Option<Spanned<RawExample<'i>>> {
-        const EXPECTED: &str = "a string, an array of strings or a table of strings";
+    /// Any TOML value (an example or a fallback); its type is checked during validation.
+    fn value(&mut self, key: &str) -> Option<Spanned<RawValue<'i>>> {
         let (_, value) = self.get(key)?;
-        let example = match value.get_ref() {
-            DeValue::String(s) => RawExample::Scalar(s.clone()),
+        Some(self.raw_value(value))
+    }
+
+    fn raw_value(&self, value: &TSpanned<DeValue<'i>>) -> Spanned<RawValue<'i>> {
+        let raw = match value.get_ref() {
+            DeValue::String(s) => RawValue::String(s.clone()),
+            // An integer beyond i64 cannot be any item's value: NaN fails every numeric check.
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .map_or(RawValue::Float(f64::NAN), RawValue::Integer),
+            DeValue::Float(f) => RawValue::Float(f.as_str().parse().unwrap_or(f64::NAN)),
+            DeValue::Boolean(b) => RawValue::Boolean(*b),
+            DeValue::Datetime(d) => RawValue::Datetime(d.to_string()),
             DeValue::Array(array) => {
-                let mut out = Vec::with_capacity(array.len());
-                for element in array.iter() {
-                    match element.get_ref() {
-                        DeValue::String(s) => out.push(Spanned::new(s.clone(), self.at(element))),
-                        _ => self.wrong_kind(key, element, EXPECTED),
-                    }
-                }
-                RawExample::List(out)
+                RawValue::Array(array.iter().map(|e| self.raw_value(e)).collect())
             }
-            DeValue::Table(table) => {
-                let mut out = Vec::with_capacity(table.len());
-                for (k, v) in table.iter() {
-                    match v.get_ref() {
-                        DeValue::String(s) => out.push((
+            DeValue::Table(table) => RawValue::Table(
+                table
+                    .iter()
+                    .map(|(k, v)| {
+                        (
                             Spanned::new(k.get_ref().clone(), self.at(k)),
-                            Spanned::new(s.clone(), self.at(v)),
-                        )),
-                        _ => self.wrong_kind(key, v, EXPECTED),
-                    }
-                }
-                RawExample::Map(out)
-            }
-            _ => {
-                self.wrong_kind(key, value, EXPECTED);
-                return None;
-            }
+                            self.raw_value(v),
+                        )
+                    })
+                    .collect(),
+            ),
         };
-        Some(Spanned::new(example, self.at(value)))
+        Spanned::new(raw, self.at(value))
+    }
+
+    /// A number, integer or float, as `f64` (bounds).
+    fn number(&mut self, key: &str) -> Option<Spanned<f64>> {
+        let (_, value) = self.get(key)?;
+        match self.raw_value(value) {
+            Spanned {
+                value: RawValue::Integer(i),
+                span,
+            } => Some(Spanned::new(i as f64, span)),
+            Spanned {
+                value: RawValue::Float(f),
+                span,
+            } if f.is_finite() => Some(Spanned::new(f, span)),
+            _ => {
+                self.wrong_kind(key, value, "a finite number");
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, key: &str) -> Option<Spanned<i64>> {
+        let (_, value) = self.get(key)?;
+        match self.raw_value(value) {
+            Spanned {
+                value: RawValue::Integer(i),
+                span,
+            } => Some(Spanned::new(i, span)),
+            _ => {
+                self.wrong_kind(key, value, "an integer");
+                None
+            }
+        }
+    }
+
+    /// An inline table of strings, such as `fields = { count = "counter" }`, in written order.
+    fn string_table(&mut self, key: &str) -> Option<Spanned<Vec<(SString<'i>, SString<'i>)>>> {
+        let (_, value) = self.get(key)?;
+        let DeValue::Table(table) = value.get_ref() else {
+            self.wrong_kind(key, value, "a table of strings");
+            return None;
+        };
+        let mut out = Vec::with_capacity(table.len());
+        for (k, v) in table.iter() {
+            match v.get_ref() {
+                DeValue::String(s) => out.push((
+                    Spanned::new(k.get_ref().clone(), self.at(k)),
+                    Spanned::new(s.clone(), self.at(v)),
+                )),
+                _ => self.wrong_kind(key, v, "a table of strings"),
+            }
+        }
+        Some(Spanned::new(out, self.at(value)))
     }
 
     fn table(&mut self, key: &str) -> Option<(&'a DeTable<'i>, Span)> {

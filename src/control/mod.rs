@@ -117,7 +117,8 @@ fn items_html() -> String {
         out.push_str(&format!(
             "  <li>{} <span class=\"muted\">({})</span></li>\n",
             escape(item.label),
-            escape(item.sensitivity)
+            item.sensitivity
+                .map_or("unclassified", telemetry_types::Sensitivity::as_str)
         ));
     }
     out.push_str("</ul>");

@@ -24,6 +24,8 @@ pub enum LicenseError {
     NoSignature,
     #[error("the license key body is empty")]
     EmptyBody,
+    #[error("the license key body is longer than the {max} bytes the spec discloses for it")]
+    TooLong { max: u32 },
 }
 
 const FEATURES: [&str; 3] = ["camundaBPM", "optimize", "cawemo"];
@@ -40,6 +42,11 @@ pub fn parse(text: &str) -> Result<LicenseData, LicenseError> {
     let raw = body.trim();
     if raw.is_empty() {
         return Err(LicenseError::EmptyBody);
+    }
+    // The pre-send check would refuse the whole report for it; only this source's items go.
+    let max = crate::generated::items::LICENSE_RAW.rules.max_length;
+    if raw.len() > max as usize {
+        return Err(LicenseError::TooLong { max });
     }
     let fields: Vec<(&str, &str)> = raw
         .split(';')
@@ -169,5 +176,10 @@ mod tests {
         );
         assert_eq!(parse("sig;   ").err(), Some(LicenseError::EmptyBody));
         assert_eq!(parse("").err(), Some(LicenseError::NoSignature));
+        let long = format!("sig;customer = {}", "c".repeat(5000));
+        assert_eq!(
+            parse(&long).err(),
+            Some(LicenseError::TooLong { max: 4096 })
+        );
     }
 }

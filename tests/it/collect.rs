@@ -145,13 +145,15 @@ fn item_table_follows_the_spec() {
         assert_eq!(info.label, item.label);
         assert_eq!(info.category, item.category);
         assert_eq!(info.source, item.source_ref());
-        assert_eq!(
-            info.keys,
-            item.keys.iter().map(String::as_str).collect::<Vec<_>>()
-        );
+        // The table is typed: the very types, rules and failure rule the compiler validated.
+        assert_eq!(info.value_type, item.value_type);
+        assert_eq!(info.rules, item.rules);
+        assert_eq!(info.if_unavailable, item.if_unavailable);
+        assert_eq!(info.sensitivity, item.sensitivity);
     }
-    assert_eq!(
-        items::LICENSE_FEATURES.keys,
-        ["camundaBPM", "optimize", "cawemo"]
-    );
+    let telemetry_types::Shape::Map { keys, .. } = &items::LICENSE_FEATURES.value_type.shape else {
+        panic!("license features are a map")
+    };
+    assert_eq!(keys.as_ref(), ["camundaBPM", "optimize", "cawemo"]);
+    assert_eq!(items::LICENSE_RAW.rules.max_length, 4096);
 }

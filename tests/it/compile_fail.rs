@@ -19,6 +19,13 @@ sensitivity = "business-confidential"
 since = "3.3.0"
 "#;
 
+/// Rewriting an identical file would make trybuild rebuild for nothing.
+fn write_if_changed(path: &std::path::Path, text: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 #[test]
 fn an_item_without_collector_fails_to_compile() {
     let spec_text = std::fs::read_to_string(repo_root().join("spec/telemetry.toml"))
@@ -29,15 +36,22 @@ fn an_item_without_collector_fails_to_compile() {
         .unwrap_or_else(|c| panic!("the extended spec must be valid:\n{}", c.render()));
     assert_eq!(plus_item.items.len(), real_spec().items.len() + 1);
 
+    let camunda7 =
+        telemetry_spec::load(&repo_root().join("tests/fixtures/camunda7/telemetry.toml"))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_spec()
+            .unwrap_or_else(|c| panic!("the Camunda 7 spec must be valid:\n{}", c.render()));
     let dir = repo_root().join("tests/compile/generated");
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    for (name, spec) in [("spec.rs", real_spec()), ("spec_plus_item.rs", plus_item)] {
+    let example = telemetry_spec::example::example_json(&camunda7);
+    write_if_changed(&dir.join("camunda7.example.json"), &example);
+    for (name, spec) in [
+        ("spec.rs", real_spec()),
+        ("spec_plus_item.rs", plus_item),
+        ("camunda7.rs", camunda7),
+    ] {
         let code = telemetry_spec::codegen::rust(&spec);
-        let path = dir.join(name);
-        // Rewriting an identical file would make trybuild rebuild for nothing.
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(code.as_str()) {
-            std::fs::write(&path, code).unwrap_or_else(|e| panic!("{e}"));
-        }
+        write_if_changed(&dir.join(name), &code);
     }
 
     let cases = trybuild::TestCases::new();

@@ -253,7 +253,9 @@ fn every_refused_change_has_its_status_and_message_and_leaves_the_store_alone() 
         (
             "oversized body",
             vec![("authorization", su.as_str()), json_ct],
-            Some(vec![b' '; 1 << 20]),
+            // Just over the limit: a body far larger races the 413 against the server closing
+            // the connection while the client still writes, which says nothing about the server.
+            Some(vec![b' '; 8 * 1024]),
             413,
             "larger than 4096 bytes",
         ),

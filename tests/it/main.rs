@@ -12,6 +12,7 @@ mod control;
 mod daemon;
 mod faults;
 mod hardening;
+mod presend;
 mod proxy;
 mod runtime;
 mod schedule;

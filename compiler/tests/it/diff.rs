@@ -81,3 +81,64 @@ fn the_real_spec_against_itself_plus_one_item_reports_that_item() {
     assert_eq!(d.added[0].path, "product.mode");
     assert_eq!(d.warnings.len(), 1, "spec-version was not bumped");
 }
+
+#[test]
+fn type_bound_enum_and_pattern_changes_are_reported() {
+    let path = repo_root().join("tests/fixtures/camunda7/telemetry.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let old = telemetry_spec::check("old.toml", text.as_bytes())
+        .into_spec()
+        .unwrap_or_else(|c| panic!("{}", c.render()));
+    let changed = text
+        .replacen(
+            "values = [\"cockpit\", \"admin\", \"tasklist\"]",
+            "values = [\"cockpit\", \"admin\"]",
+            1,
+        )
+        .replacen("max-keys = 1000", "max-keys = 50", 1)
+        .replacen(
+            "key-pattern = \"^[A-Z][A-Za-z0-9]*$\"",
+            "key-pattern = \"^[A-Z][A-Za-z]*$\"",
+            1,
+        )
+        .replacen("type = \"boolean\"", "type = \"flag\"", 1)
+        .replacen("example = false", "example = \"false\"", 1)
+        .replacen("spec-version = \"1.0.0\"", "spec-version = \"1.1.0\"", 1);
+    let new = telemetry_spec::check("new.toml", changed.as_bytes())
+        .into_spec()
+        .unwrap_or_else(|c| panic!("{}", c.render()));
+    let d = diff(&old, &new);
+    let type_change = |id: &str| {
+        d.changed
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.fields.iter().find(|f| f.field == "type"))
+            .map(|f| (f.before.clone(), f.after.clone()))
+            .unwrap_or_else(|| panic!("no type change of {id}: {d:?}"))
+    };
+    let (before, after) = type_change("webapps");
+    assert!(
+        before.contains("of values cockpit, admin, tasklist"),
+        "{before}"
+    );
+    assert!(
+        after.contains("of values cockpit, admin") && !after.contains("tasklist"),
+        "{after}"
+    );
+    let (before, after) = type_change("commands");
+    assert!(
+        before.contains("matching ^[A-Z][A-Za-z0-9]*$, at most 1000"),
+        "{before}"
+    );
+    assert!(
+        after.contains("matching ^[A-Z][A-Za-z]*$, at most 50"),
+        "{after}"
+    );
+    let (before, after) = type_change("license_unlimited");
+    assert!(
+        before.starts_with("boolean") && after.starts_with("flag"),
+        "{before} -> {after}"
+    );
+    let markdown = render_markdown(&d);
+    assert!(markdown.contains("| type |"), "{markdown}");
+}

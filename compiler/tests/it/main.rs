@@ -1,6 +1,7 @@
 //! Integration tests of the spec compiler: the example payload lock, the corpus of broken specs,
 //! and the command line as a real process.
 
+mod camunda7;
 mod cli;
 mod diagnostics;
 mod diff;

@@ -10,14 +10,16 @@ use std::fmt;
 use crate::fastmap::FastMap;
 
 use crate::diagnostic::{Code, Diagnostic, Severity, did_you_mean};
+mod types;
+
 use crate::model::{
-    Category, Item, ItemSpans, Product, RawExample, RawItem, SString, Sensitivity, Source, Spanned,
+    Category, Item, ItemSpans, Object, Product, RawItem, SString, Sensitivity, Source, Spanned,
     Spec, ValidSpec,
 };
 use crate::naming;
 use crate::parse::shorten;
 use crate::source::{SourceFile, Span};
-use crate::types::{Example, ValueType};
+use crate::types::{IfUnavailable, ShapeKind};
 
 /// Validates `spec`; returns `None` if `diags` holds any error, including the parser's.
 pub fn validate(file: &SourceFile, spec: &Spec, diags: &mut Vec<Diagnostic>) -> Option<ValidSpec> {
@@ -30,6 +32,7 @@ pub fn validate(file: &SourceFile, spec: &Spec, diags: &mut Vec<Diagnostic>) -> 
     let categories = v.categories(spec);
     let sources = v.sources(spec);
     let items = v.items(spec, &categories, &sources);
+    let objects = v.objects(spec, &items);
     if errors(v.diags) > 0 {
         return None;
     }
@@ -38,6 +41,7 @@ pub fn validate(file: &SourceFile, spec: &Spec, diags: &mut Vec<Diagnostic>) -> 
         categories,
         sources,
         items,
+        objects,
     })
 }
 
@@ -355,6 +359,92 @@ impl Validator<'_> {
         items
     }
 
+    /// `[[object]]`s: a path under which items lie (not an item itself, not inside another
+    /// optional object), absent as a whole, and only holding items that may be absent.
+    fn objects(&mut self, spec: &Spec, items: &[Item]) -> Vec<Object> {
+        let mut out: Vec<(Object, Span)> = Vec::new();
+        for raw in &spec.objects {
+            let what = "an [[object]]";
+            let path = self
+                .required(&raw.path, "path", &what, &raw.span)
+                .and_then(|p| self.path(p).map(|segments| (segments, p.span.clone())));
+            let rule = self
+                .required(&raw.if_unavailable, "if-unavailable", &what, &raw.span)
+                .and_then(|r| match IfUnavailable::from_name(&r.value) {
+                    Some(rule @ (IfUnavailable::Omit | IfUnavailable::Null)) => Some(rule),
+                    _ => {
+                        self.push(
+                            Diagnostic::new(
+                                Code::InvalidObject,
+                                r.span.clone(),
+                                format!("an object is `omit` or `null` when none of its items has a value, not `{}`", shorten(&r.value)),
+                            ),
+                        );
+                        None
+                    }
+                });
+            let (Some((path, span)), Some(rule)) = (path, rule) else {
+                continue;
+            };
+            let inside = |i: &Item| i.path.len() > path.len() && i.path.starts_with(&path);
+            let under: Vec<&Item> = items.iter().filter(|i| inside(i)).collect();
+            let joined = path.join(".");
+            if under.is_empty() {
+                self.push(
+                    Diagnostic::new(
+                        Code::InvalidObject,
+                        span.clone(),
+                        format!("no item lies under `{}`", shorten(&joined)),
+                    )
+                    .with_help("an object's path is the common prefix of the paths of its items"),
+                );
+                continue;
+            }
+            let mut ok = true;
+            for item in under.iter().filter(|i| !i.is_optional()) {
+                ok = false;
+                self.push(
+                    Diagnostic::new(
+                        Code::InvalidObject,
+                        item.spans.path.clone(),
+                        format!(
+                            "item `{}` lies in the optional object `{}` but is sent even when unavailable (`if-unavailable = \"{}\"`)",
+                            item.id,
+                            shorten(&joined),
+                            item.if_unavailable.name()
+                        ),
+                    )
+                    .with_help("the object is left out when none of its items has a value, so each must be able to have none: use \"omit\" or \"null\""),
+                );
+            }
+            if let Some((other, _)) = out
+                .iter()
+                .find(|(o, _)| o.path.starts_with(&path) || path.starts_with(&o.path))
+            {
+                ok = false;
+                self.push(Diagnostic::new(
+                    Code::InvalidObject,
+                    span.clone(),
+                    format!(
+                        "optional objects `{}` and `{}` overlap; declare one of them",
+                        shorten(&joined),
+                        other.path_string()
+                    ),
+                ));
+            }
+            if ok {
+                out.push((
+                    Object {
+                        path,
+                        if_unavailable: rule,
+                    },
+                    span,
+                ));
+            }
+        }
+        out.into_iter().map(|(o, _)| o).collect()
+    }
+
     /// The rules of one item on its own; the rules across items are in [`Validator::items`].
     fn item(&mut self, raw: &RawItem, ctx: &ItemContext<'_>) -> (Option<Item>, ItemChecks) {
         let ItemContext {
@@ -414,35 +504,9 @@ impl Validator<'_> {
             .required(&raw.path, "path", &what, at)
             .and_then(|p| self.path(p));
 
-        let value_type = self
-            .required(&raw.value_type, "type", &what, at)
-            .and_then(|t| {
-                let parsed = ValueType::parse(&t.value);
-                if parsed.is_none() {
-                    let known = ValueType::known_names();
-                    let mut d = Diagnostic::new(
-                        Code::UnknownType,
-                        t.span.clone(),
-                        format!("unknown type `{}`", shorten(&t.value)),
-                    );
-                    d = match did_you_mean(&t.value, known.iter().map(String::as_str)) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help(format!("known types: {}", known.join(", "))),
-                    };
-                    self.push(d);
-                }
-                parsed
-            });
-
-        let keys = self.keys(raw, value_type, &what);
-        let example = match (&raw.example, value_type) {
-            (None, _) => {
-                self.required(&None, "example", &what, at);
-                None
-            }
-            (Some(example), Some(t)) => self.example(example, t, keys.as_deref()),
-            (Some(_), None) => None,
-        };
+        let kinds = self.type_kinds(raw, &what);
+        let keys = self.keys(raw, kinds.map(|k| k.0), &what);
+        let typed = self.typed(raw, kinds, keys, &what);
 
         let source = self
             .required(&raw.source, "source", &what, at)
@@ -542,29 +606,16 @@ impl Validator<'_> {
         let checks = ItemChecks {
             path_ok: path.is_some(),
             source_ok: source.is_some(),
-            is_map: matches!(value_type, Some(ValueType::Map(_))),
+            is_map: matches!(kinds, Some((ShapeKind::Map, _))),
         };
-        let item = match (
-            id,
-            category,
-            label,
-            description,
-            path,
-            value_type,
-            keys,
-            example,
-            source,
-            since,
-        ) {
+        let item = match (id, category, label, description, path, typed, source, since) {
             (
                 Some(id),
                 Some(category),
                 Some(label),
                 Some(description),
                 Some(path),
-                Some(value_type),
-                Some(keys),
-                Some(example),
+                Some(typed),
                 Some((source, source_field)),
                 Some(since),
             ) if ok => Some(Item {
@@ -574,9 +625,11 @@ impl Validator<'_> {
                 description: description.value.to_string(),
                 purpose: purpose.map(|p| p.value.to_string()),
                 path,
-                value_type,
-                keys,
-                example,
+                value_type: typed.value_type,
+                rules: typed.rules,
+                if_unavailable: typed.if_unavailable,
+                fallback: typed.fallback,
+                example: typed.example,
                 source,
                 source_field,
                 sensitivity,
@@ -626,18 +679,18 @@ impl Validator<'_> {
     fn keys(
         &mut self,
         raw: &RawItem,
-        value_type: Option<ValueType>,
+        kind: Option<ShapeKind>,
         what: &dyn fmt::Display,
     ) -> Option<Vec<String>> {
-        match (value_type, &raw.keys) {
-            (Some(ValueType::Map(_)), None) => {
+        match (kind, &raw.keys) {
+            (Some(ShapeKind::Map), None) => {
                 self.push(
                     Diagnostic::new(Code::InvalidKeys, raw.value_type.as_ref().map_or(raw.span.clone(), |t| t.span.clone()), format!("{what} is a map but declares no `keys`"))
                         .with_help("list every key the map may contain: `keys = [\"a\", \"b\"]`; nothing else can be sent"),
                 );
                 None
             }
-            (Some(ValueType::Map(_)), Some(keys)) => {
+            (Some(ShapeKind::Map), Some(keys)) => {
                 if keys.value.is_empty() {
                     self.push(Diagnostic::new(
                         Code::InvalidKeys,
@@ -687,111 +740,6 @@ impl Validator<'_> {
             }
             (Some(_), None) => Some(Vec::new()),
             (None, _) => None,
-        }
-    }
-
-    fn example(
-        &mut self,
-        example: &Spanned<RawExample>,
-        value_type: ValueType,
-        keys: Option<&[String]>,
-    ) -> Option<Example> {
-        let scalar = value_type.scalar();
-        let shape_error = |v: &mut Self, expected: &str| {
-            v.push(Diagnostic::new(
-                Code::InvalidExample,
-                example.span.clone(),
-                format!("the example of a `{value_type}` item must be {expected}"),
-            ));
-            None
-        };
-        match (&example.value, value_type) {
-            (RawExample::Scalar(s), ValueType::Scalar(_)) => match scalar.check(s) {
-                Ok(()) => Some(Example::Scalar(s.to_string())),
-                Err(why) => {
-                    self.push(Diagnostic::new(
-                        Code::InvalidExample,
-                        example.span.clone(),
-                        format!("example does not fit type `{value_type}`: {why}"),
-                    ));
-                    None
-                }
-            },
-            (RawExample::List(values), ValueType::List(_)) => {
-                let mut ok = true;
-                for v in values {
-                    if let Err(why) = scalar.check(&v.value) {
-                        ok = false;
-                        self.push(Diagnostic::new(
-                            Code::InvalidExample,
-                            v.span.clone(),
-                            format!("example element does not fit type `{value_type}`: {why}"),
-                        ));
-                    }
-                }
-                ok.then(|| Example::List(values.iter().map(|v| v.value.to_string()).collect()))
-            }
-            (RawExample::Map(entries), ValueType::Map(_)) => {
-                let keys = keys?;
-                let mut ok = true;
-                let mut by_key: HashMap<&str, &str> = HashMap::new();
-                for (k, v) in entries {
-                    if !keys.iter().any(|key| *key == *k.value) {
-                        ok = false;
-                        let mut d = Diagnostic::new(
-                            Code::InvalidExample,
-                            k.span.clone(),
-                            format!(
-                                "example key `{}` is not one of the declared `keys`",
-                                shorten(&k.value)
-                            ),
-                        );
-                        if let Some(m) = did_you_mean(&k.value, keys.iter().map(String::as_str)) {
-                            d = d.with_help(format!("did you mean `{m}`?"));
-                        }
-                        self.push(d);
-                    }
-                    if let Err(why) = scalar.check(&v.value) {
-                        ok = false;
-                        self.push(Diagnostic::new(
-                            Code::InvalidExample,
-                            v.span.clone(),
-                            format!(
-                                "example value of `{}` does not fit type `{value_type}`: {why}",
-                                shorten(&k.value)
-                            ),
-                        ));
-                    }
-                    by_key.insert(&k.value, &v.value);
-                }
-                let missing: Vec<&str> = keys
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|k| !by_key.contains_key(k))
-                    .collect();
-                if !missing.is_empty() {
-                    ok = false;
-                    self.push(Diagnostic::new(
-                        Code::InvalidExample,
-                        example.span.clone(),
-                        format!(
-                            "example lacks the declared key{} {}",
-                            if missing.len() == 1 { "" } else { "s" },
-                            list(&missing)
-                        ),
-                    ));
-                }
-                ok.then(|| {
-                    Example::Map(
-                        keys.iter()
-                            .map(|k| (k.clone(), by_key[k.as_str()].to_owned()))
-                            .collect(),
-                    )
-                })
-            }
-            (_, ValueType::Scalar(_)) => shape_error(self, "a single string"),
-            (_, ValueType::List(_)) => shape_error(self, "an array of strings"),
-            (_, ValueType::Map(_)) => shape_error(self, "a table of strings, one per declared key"),
         }
     }
 }
