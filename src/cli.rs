@@ -66,6 +66,11 @@ pub enum Command {
     },
     /// Read a token on standard input and print the SHA-256 to put in `control.tokens`
     HashToken,
+    /// Print the shell completion script for SHELL on standard output
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, clap::Args)]

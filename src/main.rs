@@ -53,6 +53,9 @@ fn main() -> ExitCode {
         // One JSON object per line, the event's fields at the top level, for log collectors.
         LogFormat::Json => logs.json().flatten_event(true).init(),
     }
+    if let Command::Completions { shell } = cli.command {
+        return ExitCode::from(completions(shell));
+    }
     let env = |name: &str| std::env::var(name).ok();
     let config = match Config::load(cli.config.as_deref(), &env) {
         Ok(c) => c,
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Disable(t) => switch(config, &t, false),
         Command::Audit { verify, json } => audit(&config, verify, json),
         Command::HashToken => hash_token(),
+        Command::Completions { shell } => completions(shell),
     };
     ExitCode::from(code)
 }
@@ -448,5 +452,18 @@ fn hash_token() -> u8 {
         return 2;
     }
     outln!("{}", optimize_telemetry::control::auth::digest_hex(&token));
+    0
+}
+
+/// The completion script for `shell`, made from the same clap definition the binary parses.
+fn completions(shell: clap_complete::Shell) -> u8 {
+    let mut script = Vec::new();
+    clap_complete::generate(
+        shell,
+        &mut <Cli as clap::CommandFactory>::command(),
+        "optimize-telemetry",
+        &mut script,
+    );
+    out!("{}", String::from_utf8_lossy(&script));
     0
 }

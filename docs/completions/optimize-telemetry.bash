@@ -19,6 +19,9 @@ _optimize__telemetry() {
             optimize__telemetry,audit)
                 cmd="optimize__telemetry__subcmd__audit"
                 ;;
+            optimize__telemetry,completions)
+                cmd="optimize__telemetry__subcmd__completions"
+                ;;
             optimize__telemetry,disable)
                 cmd="optimize__telemetry__subcmd__disable"
                 ;;
@@ -42,6 +45,9 @@ _optimize__telemetry() {
                 ;;
             optimize__telemetry__subcmd__help,audit)
                 cmd="optimize__telemetry__subcmd__help__subcmd__audit"
+                ;;
+            optimize__telemetry__subcmd__help,completions)
+                cmd="optimize__telemetry__subcmd__help__subcmd__completions"
                 ;;
             optimize__telemetry__subcmd__help,disable)
                 cmd="optimize__telemetry__subcmd__help__subcmd__disable"
@@ -71,7 +77,7 @@ _optimize__telemetry() {
 
     case "${cmd}" in
         optimize__telemetry)
-            opts="-h -V --config --log-level --log-format --help --version run preview status enable disable audit hash-token help"
+            opts="-h -V --config --log-level --log-format --help --version run preview status enable disable audit hash-token completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -98,6 +104,32 @@ _optimize__telemetry() {
             ;;
         optimize__subcmd__telemetry__subcmd__audit)
             opts="-h --verify --json --config --log-level --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        optimize__subcmd__telemetry__subcmd__completions)
+            opts="-h --config --log-level --log-format --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -209,7 +241,7 @@ _optimize__telemetry() {
             return 0
             ;;
         optimize__subcmd__telemetry__subcmd__help)
-            opts="run preview status enable disable audit hash-token help"
+            opts="run preview status enable disable audit hash-token completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,6 +255,20 @@ _optimize__telemetry() {
             return 0
             ;;
         optimize__subcmd__telemetry__subcmd__help__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        optimize__subcmd__telemetry__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

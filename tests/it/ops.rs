@@ -437,12 +437,30 @@ fn committed_man_pages_and_completions_are_not_stale() {
         page.contains("log\\-format"),
         "the page documents --log-format"
     );
+
+    // `optimize-telemetry completions bash` prints the committed script, without a config.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_optimize-telemetry"))
+        .args(["completions", "bash"])
+        .env(
+            "OPTIMIZE_TELEMETRY_CONFIG",
+            "/nonexistent/needs-no-config.toml",
+        )
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let committed =
+        std::fs::read(crate::repo_root().join("docs/completions/optimize-telemetry.bash"))
+            .unwrap_or_default();
+    assert!(
+        o.stdout == committed,
+        "completions bash differs from the committed script"
+    );
 }
 
 /// The unit with its `ExecStart` binary replaced by the one cargo built, for `verify`, which
 /// checks that the binary exists.
 fn unit_text() -> String {
-    std::fs::read_to_string(crate::repo_root().join("deploy/systemd/optimize-telemetry.service"))
+    std::fs::read_to_string(crate::repo_root().join("packaging/systemd/optimize-telemetry.service"))
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -509,7 +527,7 @@ fn the_systemd_unit_verifies_and_is_hardened() {
 fn the_kubernetes_sidecar_manifest_is_consistent() {
     use yaml_rust2::{Yaml, YamlLoader};
     let text = std::fs::read_to_string(
-        crate::repo_root().join("deploy/kubernetes/optimize-with-telemetry.yaml"),
+        crate::repo_root().join("packaging/kubernetes/optimize-with-telemetry.yaml"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let docs = YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{e}"));
@@ -577,6 +595,33 @@ fn the_kubernetes_sidecar_manifest_is_consistent() {
     let probe = &sidecar["livenessProbe"]["httpGet"];
     assert_eq!(probe["path"].as_str(), Some("/healthz"));
     assert_eq!(probe["port"].as_str(), sidecar["ports"][0]["name"].as_str());
+    let ready = &sidecar["readinessProbe"]["httpGet"];
+    assert_eq!(ready["path"].as_str(), Some("/readyz"));
+    assert_eq!(ready["port"].as_str(), sidecar["ports"][0]["name"].as_str());
+    let secret = kind("Secret");
+    let secret_name = secret["metadata"]["name"].as_str();
+    let token_env = sidecar["env"]
+        .as_vec()
+        .and_then(|e| {
+            e.iter()
+                .find(|v| v["name"].as_str() == Some("OPTIMIZE_TELEMETRY_TOKEN"))
+        })
+        .unwrap_or_else(|| panic!("the token is not given to the container"));
+    let from = &token_env["valueFrom"]["secretKeyRef"];
+    assert_eq!(
+        from["name"].as_str(),
+        secret_name,
+        "the token comes from the Secret"
+    );
+    let key = from["key"].as_str().unwrap_or_default();
+    assert!(
+        secret["stringData"][key].as_str().is_some(),
+        "the Secret has `{key}`"
+    );
+    assert!(
+        !toml.contains(secret["stringData"][key].as_str().unwrap_or("-")),
+        "the ConfigMap never holds the token itself"
+    );
     let security = &sidecar["securityContext"];
     assert_eq!(security["readOnlyRootFilesystem"].as_bool(), Some(true));
     assert_eq!(security["allowPrivilegeEscalation"].as_bool(), Some(false));
@@ -584,7 +629,7 @@ fn the_kubernetes_sidecar_manifest_is_consistent() {
 
     // The image the manifest names is built by the Containerfile, as the user it runs as.
     let containerfile =
-        std::fs::read_to_string(crate::repo_root().join("deploy/container/Containerfile"))
+        std::fs::read_to_string(crate::repo_root().join("packaging/container/Containerfile"))
             .unwrap_or_else(|e| panic!("{e}"));
     let user = pod["securityContext"]["runAsUser"].as_i64().unwrap_or(-1);
     assert!(
