@@ -25,6 +25,11 @@ done
 python3 -c "import sys; a=float(sys.argv[1])/1000; b=float(sys.argv[2])/100000; print(f'  per-item cost at 100,000 / at 1,000 = {b/a:.2f}x (target <= 1.2x)')" \
   "$(median_ns 1000)" "$(median_ns 100000)"
 
+mixed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["median"]["point_estimate"])' \
+  "target/criterion/parse_validate_codegen_mixed/10000/new/estimates.json")
+python3 -c "import sys; t=float(sys.argv[1])/10000; m=float(sys.argv[2])/10000; print(f'  N= 10000, every type: {m*10/1e3:9.2f} ms  ({m/1e3:6.2f} us/item); per item, every type / text types = {m/t:.2f}x (target <= 1.0x)')" \
+  "$(median_ns 10000)" "$mixed"
+
 cargo build -q --release -p telemetry-spec --bin telemetry-spec --example synthetic_spec
 spec=$(mktemp --suffix=.toml)
 trap 'rm -f "$spec"' EXIT

@@ -75,6 +75,8 @@ pub struct ControlConfig {
     pub super_user_ids: Vec<String>,
     /// Bearer tokens, stored as SHA-256 digests only.
     pub tokens: Vec<TokenConfig>,
+    /// `control.metricsPublic`: whether `GET /metrics` answers without a token.
+    pub metrics_public: bool,
 }
 
 #[derive(Clone)]
@@ -212,6 +214,7 @@ impl Default for Config {
                 address: std::net::SocketAddr::from(([127, 0, 0, 1], 8095)),
                 super_user_ids: Vec::new(),
                 tokens: Vec::new(),
+                metrics_public: false,
             },
             kill_switch: None,
         }
@@ -249,6 +252,7 @@ struct RawControl {
     super_user_ids: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     tokens: Vec<RawToken>,
+    metrics_public: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -342,6 +346,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("OPTIMIZE_TELEMETRY_CA_FILE", "http.caFile"),
     ("OPTIMIZE_TELEMETRY_PROXY", "http.proxy"),
     ("OPTIMIZE_TELEMETRY_CONTROL_ADDRESS", "control.address"),
+    ("OPTIMIZE_TELEMETRY_METRICS_PUBLIC", "control.metricsPublic"),
 ];
 
 /// Where a value came from, for messages.
@@ -630,6 +635,9 @@ impl Config {
         if let Some(v) = &ctl.enabled {
             c.control.enabled = *v.get_ref();
         }
+        if let Some(v) = &ctl.metrics_public {
+            c.control.metrics_public = *v.get_ref();
+        }
         if let Some(v) = &ctl.address {
             c.control.address = v.get_ref().trim().parse().map_err(|_| {
                 bad(
@@ -711,11 +719,11 @@ impl Config {
             };
             match *key {
                 "telemetry.initializeTelemetry" => {
-                    self.initialize_telemetry = match value.trim() {
-                        "true" | "1" => true,
-                        "false" | "0" => false,
-                        _ => return Err(bad("must be true or false".into())),
-                    }
+                    self.initialize_telemetry = env_bool(&value).ok_or_else(|| bad(BOOL.into()))?
+                }
+                "control.metricsPublic" => {
+                    self.control.metrics_public =
+                        env_bool(&value).ok_or_else(|| bad(BOOL.into()))?
                 }
                 "telemetry.reportingIntervalInHours" => {
                     self.interval = value
@@ -755,6 +763,17 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+const BOOL: &str = "must be true or false";
+
+/// A boolean override from the environment: `true`/`1` or `false`/`0`.
+fn env_bool(value: &str) -> Option<bool> {
+    match value.trim() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
     }
 }
 
@@ -948,6 +967,34 @@ mod tests {
             "the control API is loopback-only by default"
         );
         assert!(c.kill_switch.is_none());
+        assert!(
+            !c.control.metrics_public,
+            "metrics need a token unless made public"
+        );
+    }
+
+    #[test]
+    fn metrics_public_is_read_from_the_file_and_the_environment() {
+        let c = parse("[control]\nmetricsPublic = true\n").unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.control.metrics_public);
+        let env = |k: &str| (k == "OPTIMIZE_TELEMETRY_METRICS_PUBLIC").then(|| "0".to_owned());
+        let c = Config::parse("t.toml", "[control]\nmetricsPublic = true\n", &env)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!c.control.metrics_public, "the environment wins");
+        let err = parse("[control]\nmetricsPublic = \"yes\"\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.starts_with("t.toml:2:17: invalid type"), "{err}");
+        let env = |k: &str| (k == "OPTIMIZE_TELEMETRY_METRICS_PUBLIC").then(|| "yes".to_owned());
+        let err = Config::parse("t.toml", "", &env)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            err,
+            "environment variable OPTIMIZE_TELEMETRY_METRICS_PUBLIC: `control.metricsPublic` must be true or false"
+        );
     }
 
     #[test]

@@ -11,10 +11,12 @@ pub mod generated {
 }
 
 pub mod audit;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod control;
 pub mod disclosed;
+pub mod metrics;
 pub mod runtime;
 pub mod scheduler;
 pub mod sender;

@@ -1,11 +1,11 @@
 //! The `optimize-telemetry` command: the daemon that runs next to Optimize, and the tools an
 //! operator uses to see what it would send.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::Parser as _;
+use optimize_telemetry::cli::{Cli, Command, LogFormat, TokenArgs};
 use optimize_telemetry::clock::SystemClock;
 use optimize_telemetry::config::Config;
 use optimize_telemetry::runtime::{self, Parts};
@@ -34,57 +34,6 @@ fn emit(args: std::fmt::Arguments) {
     }
 }
 
-#[derive(Debug, Parser)]
-#[command(
-    name = "optimize-telemetry",
-    version,
-    about = "Camunda Optimize's telemetry runtime: strictly opt-in, one report a day over HTTPS",
-    after_help = "Exit codes: 0 success, 1 failure at run time, 2 bad configuration or usage."
-)]
-struct Cli {
-    /// The configuration file [default: optimize-telemetry.toml, if present]
-    #[arg(long, global = true, env = "OPTIMIZE_TELEMETRY_CONFIG")]
-    config: Option<PathBuf>,
-    /// Log level: error, warn, info, debug or trace [default: info; error for preview]
-    #[arg(long, global = true, env = "OPTIMIZE_TELEMETRY_LOG")]
-    log_level: Option<tracing::Level>,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run the daemon (scheduler and control API) until SIGINT or SIGTERM
-    Run,
-    /// Collect a report now and print exactly what would be sent; sends nothing
-    Preview,
-    /// Show whether telemetry is on, who changed it, the last and the next send
-    Status,
-    /// Switch telemetry on (needs a superuser token, through the running daemon)
-    Enable(TokenArgs),
-    /// Switch telemetry off (needs a superuser token, through the running daemon)
-    Disable(TokenArgs),
-    /// List the audit ledger of send attempts, or check its hash chain
-    Audit {
-        /// Check that no entry was edited, removed or reordered; exit 1 naming the first that was
-        #[arg(long)]
-        verify: bool,
-        /// Print the entries as JSON lines, payload included
-        #[arg(long)]
-        json: bool,
-    },
-    /// Read a token on standard input and print the SHA-256 to put in `control.tokens`
-    HashToken,
-}
-
-#[derive(Debug, clap::Args)]
-struct TokenArgs {
-    /// A file holding the token (else the OPTIMIZE_TELEMETRY_TOKEN variable). Tokens are never
-    /// taken as arguments: other users can read a process's arguments.
-    #[arg(long, env = "OPTIMIZE_TELEMETRY_TOKEN_FILE")]
-    token_file: Option<PathBuf>,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = !matches!(cli.command, Command::Run);
@@ -93,12 +42,20 @@ fn main() -> ExitCode {
     } else {
         tracing::Level::INFO
     });
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_max_level(level)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+        .with_target(false);
+    match cli.log_format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        // One JSON object per line, the event's fields at the top level, for log collectors.
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+    if let Command::Completions { shell } = cli.command {
+        return ExitCode::from(completions(shell));
+    }
     let env = |name: &str| std::env::var(name).ok();
     let config = match Config::load(cli.config.as_deref(), &env) {
         Ok(c) => c,
@@ -115,6 +72,7 @@ fn main() -> ExitCode {
         Command::Disable(t) => switch(config, &t, false),
         Command::Audit { verify, json } => audit(&config, verify, json),
         Command::HashToken => hash_token(),
+        Command::Completions { shell } => completions(shell),
     };
     ExitCode::from(code)
 }
@@ -494,5 +452,18 @@ fn hash_token() -> u8 {
         return 2;
     }
     outln!("{}", optimize_telemetry::control::auth::digest_hex(&token));
+    0
+}
+
+/// The completion script for `shell`, made from the same clap definition the binary parses.
+fn completions(shell: clap_complete::Shell) -> u8 {
+    let mut script = Vec::new();
+    clap_complete::generate(
+        shell,
+        &mut <Cli as clap::CommandFactory>::command(),
+        "optimize-telemetry",
+        &mut script,
+    );
+    out!("{}", String::from_utf8_lossy(&script));
     0
 }

@@ -23,12 +23,17 @@ use crate::generated::sources::Sources;
 use crate::sender::{Outcome, Transport};
 use crate::store::{Attempt, PeriodEnd, StateStore};
 
-/// Counters for status and tests.
+/// Counters since start, for `GET /metrics` ([`crate::metrics`]) and tests.
 #[derive(Debug, Default)]
 pub struct Metrics {
     pub collections: AtomicU64,
+    /// Reports handed to the endpoint: `successes + failures`.
     pub attempts: AtomicU64,
     pub successes: AtomicU64,
+    /// Attempts the endpoint did not accept (an error status, or no answer).
+    pub failures: AtomicU64,
+    /// Reports never sent because the pre-send check refused them.
+    pub refused: AtomicU64,
 }
 
 /// One finished attempt, for the audit ledger.
@@ -244,6 +249,7 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
                     Ok(()) => serde_json::to_vec(&value).unwrap_or_default(),
                     Err(refusals) => {
                         self.refuse(&sender, &refusals);
+                        self.metrics.refused.fetch_add(1, Ordering::Relaxed);
                         // Deterministic: retrying cannot help, and nothing undisclosed may
                         // leave. Ending the period also keeps this to one log line a period.
                         self.end(period, PeriodEnd::GaveUp { due }).await;
@@ -252,6 +258,7 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
                 },
                 Err(e) => {
                     tracing::error!(error = %e, "cannot serialize the report");
+                    self.metrics.refused.fetch_add(1, Ordering::Relaxed);
                     self.end(period, PeriodEnd::GaveUp { due }).await;
                     return;
                 }
@@ -300,6 +307,7 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
                 self.end(period, PeriodEnd::Sent(at)).await;
                 return;
             }
+            self.metrics.failures.fetch_add(1, Ordering::Relaxed);
             if attempt == max {
                 tracing::warn!(outcome = %outcome.describe(), attempts = max, "telemetry report failed; giving up until the next period");
                 self.end(period, PeriodEnd::GaveUp { due }).await;

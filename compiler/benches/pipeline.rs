@@ -34,6 +34,25 @@ fn pipeline(c: &mut Criterion) {
         });
     }
     group.finish();
+    // Every type of the spec language, side by side with the text-only spec at the same size.
+    let mut group = c.benchmark_group("parse_validate_codegen_mixed");
+    let n = 10_000usize;
+    let text = synthetic::spec_mixed(n);
+    let checked = telemetry_spec::check("mixed.toml", text.as_bytes());
+    assert!(!checked.has_errors(), "{}", checked.render());
+    group.throughput(Throughput::Elements(n as u64));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
+        b.iter(|| {
+            let checked = telemetry_spec::check("mixed.toml", black_box(text.as_bytes()));
+            let spec = checked
+                .spec
+                .unwrap_or_else(|| unreachable!("checked above"));
+            black_box(telemetry_spec::codegen::rust(&spec))
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, pipeline);

@@ -75,6 +75,11 @@ enum DiffFormat {
     Json,
 }
 
+/// The command-line definition, for the man pages and shell completions.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 /// The files `generate` writes, under `--out`.
 pub const GENERATED_FILES: [&str; 3] = ["telemetry.md", "telemetry.html", "payload.schema.json"];
 

@@ -9,12 +9,16 @@
 //! | `PUT /api/settings` | superusers | `{"metadataTelemetryEnabled": bool}`; applied at once |
 //! | `GET /api/status` | signed in | the effective state, kill switch, endpoint, last and next send |
 //! | `GET /api/telemetry/preview` | signed in | the report that would be sent now; never sends |
+//! | `GET /healthz` | anyone | liveness: 200 while the runtime answers |
+//! | `GET /readyz` | anyone | readiness: 200, or 503 with the reason (the store is not reachable) |
+//! | `GET /metrics` | signed in, or anyone with `control.metricsPublic` | Prometheus text ([`crate::metrics`]) |
 //!
 //! Users sign in with a bearer token; the configuration holds only each token's SHA-256, and
 //! digests are compared in constant time. A token is never logged. Refusals: no or bad token 401,
 //! not a superuser 403 (`user [<id>] is not authorized to configure settings`), kill switch 409,
 //! bad JSON 400, wrong content type 415, oversized body 413; in every refused case the stored
-//! state is unchanged.
+//! state is unchanged. Probes and scrapes are logged at debug level only, so a kubelet polling
+//! every few seconds does not fill the log.
 
 pub mod auth;
 
@@ -312,14 +316,14 @@ async fn handle(control: &Control, req: Request<Incoming>, peer: SocketAddr) -> 
         ),
     };
     // Never the Authorization header, never a token: who, what, and the answer.
-    tracing::info!(
-        %peer,
-        %method,
-        path = %path.chars().take(200).collect::<String>(),
-        status = response.status().as_u16(),
-        user = user.as_deref().unwrap_or("-"),
-        "control API"
-    );
+    let shown = path.chars().take(200).collect::<String>();
+    let status = response.status().as_u16();
+    let user = user.as_deref().unwrap_or("-");
+    if matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics") {
+        tracing::debug!(%peer, %method, path = %shown, status, user, "control API");
+    } else {
+        tracing::info!(%peer, %method, path = %shown, status, user, "control API");
+    }
     response
 }
 
@@ -354,7 +358,44 @@ async fn route(control: &Control, mut req: Request<Incoming>) -> (Reply, Option<
             );
             (r, None)
         }
-        (_, "/" | "/api/telemetry/disclosure") => (method_not_allowed("GET"), None),
+        (&Method::GET, "/healthz") => (
+            json(StatusCode::OK, &serde_json::json!({ "status": "ok" })),
+            None,
+        ),
+        (&Method::GET, "/readyz") => match crate::metrics::ready(&control.shared).await {
+            Ok(()) => (
+                json(StatusCode::OK, &serde_json::json!({ "status": "ready" })),
+                None,
+            ),
+            Err(reason) => (
+                json(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &serde_json::json!({ "status": "notReady", "reason": reason }),
+                ),
+                None,
+            ),
+        },
+        (&Method::GET, "/metrics") => {
+            let mut name = None;
+            if !control.shared.parts.config.control.metrics_public {
+                let now = control.shared.parts.clock.now();
+                match control
+                    .auth
+                    .authenticate(req.headers().get(hyper::header::AUTHORIZATION), now)
+                {
+                    Ok(user) => name = Some(user.id),
+                    Err(e) => return (unauthorized(&e), None),
+                }
+            }
+            let text = crate::metrics::render(&control.shared).await;
+            (
+                reply(StatusCode::OK, crate::metrics::CONTENT_TYPE, text),
+                name,
+            )
+        }
+        (_, "/" | "/api/telemetry/disclosure" | "/healthz" | "/readyz" | "/metrics") => {
+            (method_not_allowed("GET"), None)
+        }
         (_, "/api/me" | "/api/settings" | "/api/status" | "/api/telemetry/preview") => {
             let now = control.shared.parts.clock.now();
             let user = match control

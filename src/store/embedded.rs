@@ -304,7 +304,8 @@ fn load_installation(dir: &Path) -> Result<String, StoreError> {
     // Backup first: a crash between the two writes leaves a backup to restore from.
     write_json(&backup, &created)?;
     write_json(&primary, &created)?;
-    tracing::info!(installation = %created.installation_id, "created the installation id");
+    // Not the id itself: it is a reported value, and logs hold none (docs/security.md).
+    tracing::info!(file = %primary.display(), "created the installation id");
     Ok(created.installation_id)
 }
 

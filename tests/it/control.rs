@@ -57,17 +57,7 @@ impl Daemon {
         ));
         cfg.kill_switch = kill_switch.map(str::to_owned);
         let handle = runtime::start(cfg).unwrap_or_else(|e| panic!("{e}"));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-        listener
-            .set_nonblocking(true)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-        let control = Arc::new(Control::new(Arc::clone(handle.shared())));
-        handle.runtime().spawn(async move {
-            if let Ok(l) = tokio::net::TcpListener::from_std(listener) {
-                serve(l, control).await;
-            }
-        });
+        let addr = serve_control(&handle);
         Daemon {
             dir,
             handle,
@@ -83,6 +73,22 @@ impl Daemon {
     pub fn settings_file(&self) -> Option<String> {
         std::fs::read_to_string(self.dir.join("state/settings.json")).ok()
     }
+}
+
+/// Serves `handle`'s control API on an ephemeral loopback port, on the runtime's own thread.
+pub fn serve_control(handle: &Handle) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    listener
+        .set_nonblocking(true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let control = Arc::new(Control::new(Arc::clone(handle.shared())));
+    handle.runtime().spawn(async move {
+        if let Ok(l) = tokio::net::TcpListener::from_std(listener) {
+            serve(l, control).await;
+        }
+    });
+    addr
 }
 
 /// A plain HTTP client for the tests (no proxy, short timeout).

@@ -12,6 +12,7 @@ mod control;
 mod daemon;
 mod faults;
 mod hardening;
+mod ops;
 mod presend;
 mod proxy;
 mod runtime;

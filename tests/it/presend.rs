@@ -181,7 +181,15 @@ fn a_refused_report_never_leaves_and_is_logged_and_recorded_without_its_value() 
             "{case}: the refusal was not recorded"
         );
         std::thread::sleep(Duration::from_millis(300));
+        let refused = handle
+            .metrics()
+            .refused
+            .load(std::sync::atomic::Ordering::Relaxed);
         handle.stop();
+        assert_eq!(
+            refused, 1,
+            "{case}: counted as refused (the metrics' outcome=\"refused\")"
+        );
         assert_eq!(
             rx.connections(),
             0,

@@ -1,10 +1,72 @@
 //! Synthetic specs of any size for benchmarks and memory measurements: `n` items spread over
-//! nested objects, every value type, ten sources and two categories, all valid.
+//! nested objects, ten sources and two categories, all valid. [`spec`] uses only the text types
+//! Optimize's spec uses; [`spec_mixed`] cycles through every type of the spec language.
 
 use std::fmt::Write as _;
 
-/// A valid spec text with `n` items.
+/// A valid spec text with `n` items of the text types.
 pub fn spec(n: usize) -> String {
+    build(n, text_type)
+}
+
+/// A valid spec text with `n` items cycling through every type, with their rules.
+#[allow(dead_code)]
+pub fn spec_mixed(n: usize) -> String {
+    build(n, any_type)
+}
+
+/// (type, example, the extra keys the type needs).
+fn text_type(i: usize) -> (&'static str, String, &'static str) {
+    match i % 7 {
+        0 => ("string", "\"some text\"".to_owned(), ""),
+        1 => (
+            "uuid",
+            "\"7b86edba-fcb7-11ea-adc1-0242ac120002\"".to_owned(),
+            "",
+        ),
+        2 => ("date", "\"2025-01-01\"".to_owned(), ""),
+        3 => ("semver", "\"3.2.0\"".to_owned(), ""),
+        4 => ("flag", "\"true\"".to_owned(), ""),
+        5 => (
+            "list<uuid>",
+            "[\"8343cc7a-8ad1-42d4-97d2-43452c0bdfa3\"]".to_owned(),
+            "",
+        ),
+        _ => (
+            "map<flag>",
+            "{ alpha = \"true\", beta = \"false\" }".to_owned(),
+            "keys = [\"alpha\", \"beta\"]\n",
+        ),
+    }
+}
+
+fn any_type(i: usize) -> (&'static str, String, &'static str) {
+    const OMIT: &str = "if-unavailable = \"omit\"\n";
+    match i % 14 {
+        n @ 0..=6 => text_type(n),
+        7 => ("integer", "5".to_owned(), "min = 1\nmax = 10\nif-unavailable = \"null\"\n"),
+        8 => ("counter", "936".to_owned(), "if-unavailable = \"fallback\"\nfallback = 0\n"),
+        9 => ("number", "1.5".to_owned(), "unit = \"seconds\"\nif-unavailable = \"omit\"\n"),
+        10 => ("boolean", "false".to_owned(), OMIT),
+        11 => (
+            "list<enum>",
+            "[\"cockpit\", \"admin\"]".to_owned(),
+            "values = [\"cockpit\", \"admin\", \"tasklist\"]\nif-unavailable = \"omit\"\n",
+        ),
+        12 => (
+            "map<record>",
+            "{ alpha = { count = 1 }, beta = { count = 2 } }".to_owned(),
+            "keys = [\"alpha\", \"beta\"]\nfields = { count = \"counter\" }\nif-unavailable = \"omit\"\n",
+        ),
+        _ => (
+            "open-map<counter>",
+            "{ StartCmd = 40, FetchCmd = 100 }".to_owned(),
+            "key-pattern = \"^[A-Z][A-Za-z]*$\"\nmax-keys = 500\nif-unavailable = \"omit\"\n",
+        ),
+    }
+}
+
+fn build(n: usize, types: fn(usize) -> (&'static str, String, &'static str)) -> String {
     let mut out = String::with_capacity(n * 420 + 1024);
     out.push_str(
         "[product]\nname = \"Synthetic\"\nspec-version = \"1.0.0\"\n\n\
@@ -18,27 +80,7 @@ pub fn spec(n: usize) -> String {
         );
     }
     for i in 0..n {
-        let (value_type, example, keys) = match i % 7 {
-            0 => ("string", "\"some text\"".to_owned(), ""),
-            1 => (
-                "uuid",
-                "\"7b86edba-fcb7-11ea-adc1-0242ac120002\"".to_owned(),
-                "",
-            ),
-            2 => ("date", "\"2025-01-01\"".to_owned(), ""),
-            3 => ("semver", "\"3.2.0\"".to_owned(), ""),
-            4 => ("flag", "\"true\"".to_owned(), ""),
-            5 => (
-                "list<uuid>",
-                "[\"8343cc7a-8ad1-42d4-97d2-43452c0bdfa3\"]".to_owned(),
-                "",
-            ),
-            _ => (
-                "map<flag>",
-                "{ alpha = \"true\", beta = \"false\" }".to_owned(),
-                "keys = [\"alpha\", \"beta\"]\n",
-            ),
-        };
+        let (value_type, example, keys) = types(i);
         let category = if i % 2 == 0 { "general" } else { "environment" };
         let _ = write!(
             out,
