@@ -44,9 +44,21 @@ fn any_type(i: usize) -> (&'static str, String, &'static str) {
     const OMIT: &str = "if-unavailable = \"omit\"\n";
     match i % 14 {
         n @ 0..=6 => text_type(n),
-        7 => ("integer", "5".to_owned(), "min = 1\nmax = 10\nif-unavailable = \"null\"\n"),
-        8 => ("counter", "936".to_owned(), "if-unavailable = \"fallback\"\nfallback = 0\n"),
-        9 => ("number", "1.5".to_owned(), "unit = \"seconds\"\nif-unavailable = \"omit\"\n"),
+        7 => (
+            "integer",
+            "5".to_owned(),
+            "min = 1\nmax = 10\nif-unavailable = \"null\"\n",
+        ),
+        8 => (
+            "counter",
+            "936".to_owned(),
+            "if-unavailable = \"fallback\"\nfallback = 0\n",
+        ),
+        9 => (
+            "number",
+            "1.5".to_owned(),
+            "unit = \"seconds\"\nif-unavailable = \"omit\"\n",
+        ),
         10 => ("boolean", "false".to_owned(), OMIT),
         11 => (
             "list<enum>",
