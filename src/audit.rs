@@ -14,7 +14,6 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::clock::Timestamp;
 use crate::statefs;
@@ -70,14 +69,6 @@ pub struct Ledger {
     pub keep: usize,
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
 /// The hash of an entry: SHA-256 over its fields except `hash`, serialized in field order.
 fn entry_hash(e: &Entry) -> String {
     let mut unhashed = serde_json::json!({
@@ -95,7 +86,7 @@ fn entry_hash(e: &Entry) -> String {
     if let (Some(r), Some(map)) = (e.rotation, unhashed.as_object_mut()) {
         map.insert("rotation".into(), r.into());
     }
-    sha256_hex(unhashed.to_string().as_bytes())
+    crate::hex::sha256_hex(unhashed.to_string().as_bytes())
 }
 
 fn io(path: &Path, source: std::io::Error) -> AuditError {
@@ -211,7 +202,7 @@ impl Ledger {
             success,
             status,
             error,
-            payload_sha256: sha256_hex(payload),
+            payload_sha256: crate::hex::sha256_hex(payload),
             payload: serde_json::from_slice(payload).unwrap_or(serde_json::Value::Null),
             prev: last.map_or_else(|| GENESIS.to_owned(), |e| e.hash),
             rotation: starts_file.then_some(rotations + 1),
@@ -311,7 +302,7 @@ pub fn verify(entries: &[Located], keep: usize) -> Verdict {
             );
         }
         // The payload is sent as compact JSON, which is how it is stored re-serialized.
-        if sha256_hex(entry.payload.to_string().as_bytes()) != entry.payload_sha256 {
+        if crate::hex::sha256_hex(entry.payload.to_string().as_bytes()) != entry.payload_sha256 {
             return broken(
                 Some(entry.seq),
                 "its payload does not match the payload hash".into(),

@@ -37,15 +37,25 @@ impl fmt::Display for Refusal {
 
 /// Checks `payload` against the disclosed item table; the error lists every refusal.
 pub fn check(payload: &Value) -> Result<(), Vec<Refusal>> {
-    let mut refusals = Vec::new();
-    walk(payload, "", &mut refusals);
-    for item in ITEMS {
-        if lookup(payload, item.path).is_none() && !may_be_absent(payload, item) {
-            refusals.push(Refusal {
-                path: item.path.to_owned(),
-                item: Some(item.id),
-                rule: "is missing, but the item is always sent".into(),
-            });
+    let mut walk = Walk {
+        refusals: Vec::new(),
+        seen: vec![false; ITEMS.len()],
+        path: String::with_capacity(64),
+    };
+    walk.object(payload);
+    let Walk {
+        mut refusals, seen, ..
+    } = walk;
+    // Usually every item is there and this costs nothing.
+    if seen.iter().any(|s| !s) {
+        for (item, _) in ITEMS.iter().zip(&seen).filter(|(_, s)| !**s) {
+            if !may_be_absent(payload, item) {
+                refusals.push(Refusal {
+                    path: item.path.to_owned(),
+                    item: Some(item.id),
+                    rule: "is missing, but the item is always sent".into(),
+                });
+            }
         }
     }
     if refusals.is_empty() {
@@ -84,46 +94,55 @@ fn is_object_path(path: &str) -> bool {
         })
 }
 
-fn walk(value: &Value, path: &str, refusals: &mut Vec<Refusal>) {
-    let Value::Object(map) = value else {
-        let nullable = OPTIONAL_OBJECTS
-            .iter()
-            .any(|o| o.path == path && o.if_unavailable == IfUnavailable::Null);
-        if !(value.is_null() && nullable) {
-            refusals.push(Refusal {
-                path: path.to_owned(),
-                item: None,
-                rule: "must be an object".into(),
-            });
-        }
-        return;
-    };
-    for (key, child) in map {
-        let child_path = if path.is_empty() {
-            key.clone()
-        } else {
-            format!("{path}.{key}")
-        };
-        if let Some(item) = ITEMS.iter().find(|i| i.path == child_path) {
-            let result = match child {
-                Value::Null if item.if_unavailable == IfUnavailable::Null => Ok(()),
-                _ => item.check(child),
-            };
-            if let Err(v) = result {
-                refusals.push(Refusal {
-                    path: child_path,
-                    item: Some(item.id),
-                    rule: v.to_string(),
-                });
+/// One walk over a report: what was refused, which items were seen, and the current path
+/// (one buffer, grown and cut back, instead of a string per key).
+struct Walk {
+    refusals: Vec<Refusal>,
+    seen: Vec<bool>,
+    path: String,
+}
+
+impl Walk {
+    fn refuse(&mut self, item: Option<&'static str>, rule: String) {
+        self.refusals.push(Refusal {
+            path: self.path.clone(),
+            item,
+            rule,
+        });
+    }
+
+    fn object(&mut self, value: &Value) {
+        let Value::Object(map) = value else {
+            let nullable = OPTIONAL_OBJECTS
+                .iter()
+                .any(|o| o.path == self.path && o.if_unavailable == IfUnavailable::Null);
+            if !(value.is_null() && nullable) {
+                self.refuse(None, "must be an object".into());
             }
-        } else if is_object_path(&child_path) {
-            walk(child, &child_path, refusals);
-        } else {
-            refusals.push(Refusal {
-                path: child_path,
-                item: None,
-                rule: "is not disclosed".into(),
-            });
+            return;
+        };
+        for (key, child) in map {
+            let len = self.path.len();
+            if len > 0 {
+                self.path.push('.');
+            }
+            self.path.push_str(key);
+            if let Some(index) = ITEMS.iter().position(|i| i.path == self.path) {
+                let item = &ITEMS[index];
+                self.seen[index] = true;
+                let result = match child {
+                    Value::Null if item.if_unavailable == IfUnavailable::Null => Ok(()),
+                    _ => item.check(child),
+                };
+                if let Err(v) = result {
+                    self.refuse(Some(item.id), v.to_string());
+                }
+            } else if is_object_path(&self.path) {
+                self.object(child);
+            } else {
+                self.refuse(None, "is not disclosed".into());
+            }
+            self.path.truncate(len);
         }
     }
 }

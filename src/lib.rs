@@ -16,6 +16,8 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod disclosed;
+pub mod hex;
+pub mod http;
 pub mod metrics;
 pub mod runtime;
 pub mod scheduler;

@@ -92,7 +92,7 @@ impl Parts {
     /// Builds the store and sources from `config` (no network is touched).
     pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let config = Arc::new(config);
-        let http = crate::sources::http_client(&config)?;
+        let http = crate::http::source_client(&config).map_err(SenderError::from)?;
         let store: Arc<dyn StateStore> = match config.state.kind {
             StoreKind::Embedded => Arc::new(
                 EmbeddedStore::open(&config.state.dir, Arc::clone(&clock))?

@@ -5,8 +5,6 @@
 //! time are bounded; at most 64 KiB of the response is read; no connection is kept open between
 //! reports. A 2xx answer is success.
 
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
@@ -18,55 +16,10 @@ const MAX_REDIRECTS: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SenderError {
-    #[error("cannot read the CA file `{path}`: {reason}")]
-    CaFile { path: String, reason: String },
-    #[error("cannot build the HTTPS client: {0}")]
-    Client(String),
+    #[error(transparent)]
+    Http(#[from] crate::http::HttpError),
     #[error("no telemetry endpoint is configured (`telemetry.telemetryEndpoint`)")]
     NoEndpoint,
-}
-
-/// The TLS settings of every client: verification on, built-in roots plus `ca_file`.
-pub fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, SenderError> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = ca_file {
-        let bad = |reason: String| SenderError::CaFile {
-            path: path.display().to_string(),
-            reason,
-        };
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-            .map_err(|e| bad(e.to_string()))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| bad(e.to_string()))?;
-        if certs.is_empty() {
-            return Err(bad("it holds no PEM certificate".into()));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| bad(e.to_string()))?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| SenderError::Client(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
-}
-
-/// A client for talking to the local daemon (plain HTTP on loopback, no proxy), for the CLI.
-pub fn local_client(timeout: Duration) -> Result<reqwest::Client, SenderError> {
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls_config(None)?)
-        .no_proxy()
-        .timeout(timeout)
-        .build()
-        .map_err(|e| SenderError::Client(e.to_string()))
 }
 
 /// What one attempt came to.
@@ -132,7 +85,7 @@ impl Sender {
             }
         });
         let mut builder = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config(config.http.ca_file.as_deref())?)
+            .tls_backend_preconfigured(crate::http::tls_config(config.http.ca_file.as_deref())?)
             .https_only(true)
             .redirect(redirects)
             .connect_timeout(config.http.timeout)
@@ -141,12 +94,12 @@ impl Sender {
             .user_agent(user_agent());
         if let Some(proxy) = &config.http.proxy {
             let proxy = reqwest::Proxy::all(proxy.clone())
-                .map_err(|e| SenderError::Client(e.to_string()))?;
+                .map_err(|e| SenderError::Http(crate::http::HttpError::Client(e.to_string())))?;
             builder = builder.proxy(proxy);
         }
         let client = builder
             .build()
-            .map_err(|e| SenderError::Client(e.to_string()))?;
+            .map_err(|e| SenderError::Http(crate::http::HttpError::Client(e.to_string())))?;
         Ok(Self { client, endpoint })
     }
 
@@ -167,7 +120,7 @@ impl Sender {
                 return Outcome {
                     success: false,
                     status: None,
-                    error: Some(describe(&e)),
+                    error: Some(crate::http::describe(&e)),
                     retry_after: None,
                 };
             }
@@ -188,7 +141,7 @@ impl Sender {
                 Ok(Some(chunk)) => read += chunk.len(),
                 Ok(None) => break,
                 Err(e) => {
-                    body_error = Some(describe(&e));
+                    body_error = Some(crate::http::describe(&e));
                     break;
                 }
             }
@@ -211,32 +164,4 @@ pub fn user_agent() -> String {
         crate::generated::SPEC_VERSION,
         env!("CARGO_PKG_VERSION")
     )
-}
-
-/// A one-line description of a request error: its kind and innermost cause, no URL query.
-pub fn describe(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "cannot connect"
-    } else if e.is_redirect() {
-        "redirect refused"
-    } else if e.is_body() || e.is_decode() {
-        "broken response"
-    } else if e.is_request() {
-        "request failed"
-    } else {
-        "failed"
-    };
-    let mut cause = String::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        cause = s.to_string();
-        source = s.source();
-    }
-    if cause.is_empty() {
-        kind.to_owned()
-    } else {
-        format!("{kind}: {cause}")
-    }
 }

@@ -73,20 +73,6 @@ impl RealSources {
     }
 }
 
-/// A client for the sources: http or https, the configured CA trusted, bounded in time.
-pub fn http_client(config: &Config) -> Result<reqwest::Client, crate::sender::SenderError> {
-    let tls = crate::sender::tls_config(config.http.ca_file.as_deref())?;
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .connect_timeout(config.http.source_timeout)
-        .timeout(config.http.source_timeout)
-        .pool_max_idle_per_host(0)
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .build()
-        .map_err(|e| crate::sender::SenderError::Client(e.to_string()))
-}
-
 /// Adds the configured Elasticsearch credentials to a request.
 pub fn with_es_auth(
     req: reqwest::RequestBuilder,
@@ -113,7 +99,7 @@ async fn get_json<T: for<'de> Deserialize<'de>>(
     let mut response = with_es_auth(http.get(url), auth)
         .send()
         .await
-        .map_err(|e| format!("GET {shown}: {}", crate::sender::describe(&e)))?;
+        .map_err(|e| format!("GET {shown}: {}", crate::http::describe(&e)))?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("GET {shown}: HTTP {status}").into());
@@ -122,7 +108,7 @@ async fn get_json<T: for<'de> Deserialize<'de>>(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| format!("GET {shown}: {}", crate::sender::describe(&e)))?
+        .map_err(|e| format!("GET {shown}: {}", crate::http::describe(&e)))?
     {
         if body.len() + chunk.len() > MAX_SOURCE_BODY {
             return Err(

@@ -127,7 +127,7 @@ impl ElasticsearchStore {
             other(format!(
                 "Elasticsearch at {} is not reachable ({})",
                 crate::config::redacted(&self.base),
-                crate::sender::describe(&e)
+                crate::http::describe(&e)
             ))
         })?;
         let status = response.status().as_u16();

@@ -63,7 +63,7 @@ fn an_untouched_ledger_verifies() {
     assert_eq!(third.payload["attempt"], 2);
     assert_eq!(
         third.payload_sha256,
-        optimize_telemetry::audit::sha256_hex(third.payload.to_string().as_bytes())
+        optimize_telemetry::hex::sha256_hex(third.payload.to_string().as_bytes())
     );
 }
 

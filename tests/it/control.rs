@@ -93,7 +93,7 @@ pub fn serve_control(handle: &Handle) -> SocketAddr {
 
 /// A plain HTTP client for the tests (no proxy, short timeout).
 pub fn client() -> reqwest::Client {
-    optimize_telemetry::sender::local_client(Duration::from_secs(10))
+    optimize_telemetry::http::local_client(Duration::from_secs(10))
         .unwrap_or_else(|e| panic!("{e}"))
 }
 

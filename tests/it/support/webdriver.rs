@@ -20,7 +20,7 @@ pub struct Session<'a> {
 }
 
 fn http() -> reqwest::Client {
-    optimize_telemetry::sender::local_client(Duration::from_secs(60))
+    optimize_telemetry::http::local_client(Duration::from_secs(60))
         .unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -1,0 +1,50 @@
+//! `preview`: the report that would be sent now, on stdout; sends nothing.
+
+use std::sync::Arc;
+
+use super::local_runtime;
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::runtime::{self, Parts};
+
+pub(super) fn preview(config: Config) -> u8 {
+    let Some(rt) = local_runtime() else { return 1 };
+    let endpoint = config.endpoint.clone();
+    let parts = match Parts::new(config, Arc::new(SystemClock)) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("optimize-telemetry: error: {e}");
+            return 1;
+        }
+    };
+    let (payload, failures) = rt.block_on(runtime::preview(&parts));
+    let mut text = serde_json::to_string_pretty(&payload).unwrap_or_default();
+    text.push('\n');
+    out!("{text}");
+    for (source, why) in failures {
+        eprintln!("note: source `{source}` unavailable ({why}); its items show \"Unknown\"");
+    }
+    let enabled = rt
+        .block_on(parts.store.settings(parts.config.initialize_telemetry))
+        .map(|s| s.metadata_telemetry_enabled)
+        .unwrap_or(false);
+    if let Some(var) = &parts.config.kill_switch {
+        eprintln!(
+            "note: telemetry is switched off on this host by {var}: nothing is sent, whatever the setting"
+        );
+        return 0;
+    }
+    match (enabled, endpoint) {
+        (false, _) => {
+            eprintln!("note: telemetry is disabled: nothing is sent unless a superuser enables it")
+        }
+        (true, Some(url)) => eprintln!(
+            "note: telemetry is enabled: a report like this goes to {} once per interval",
+            crate::config::redacted(&url)
+        ),
+        (true, None) => {
+            eprintln!("note: telemetry is enabled but no endpoint is configured: nothing is sent")
+        }
+    }
+    0
+}
