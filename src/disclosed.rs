@@ -70,19 +70,25 @@ fn lookup<'v>(payload: &'v Value, path: &str) -> Option<&'v Value> {
         .try_fold(payload, |node, key| node.as_object()?.get(key))
 }
 
-/// An item may be missing if it is `omit`, or if an optional object holding it is absent.
+/// An item may be missing if an optional object holding it is absent as its rule allows, or if
+/// it is `omit` and the object it sits in is there (objects on the way are never optional unless
+/// declared so, as in the published schema).
 fn may_be_absent(payload: &Value, item: &ItemInfo) -> bool {
-    item.if_unavailable == IfUnavailable::Omit
-        || OPTIONAL_OBJECTS.iter().any(|o| {
-            item.path.len() > o.path.len()
-                && item.path.starts_with(o.path)
-                && item.path.as_bytes()[o.path.len()] == b'.'
-                && match lookup(payload, o.path) {
-                    None => o.if_unavailable == IfUnavailable::Omit,
-                    Some(Value::Null) => o.if_unavailable == IfUnavailable::Null,
-                    Some(_) => false,
-                }
-        })
+    let in_absent_object = OPTIONAL_OBJECTS.iter().any(|o| {
+        item.path.len() > o.path.len()
+            && item.path.starts_with(o.path)
+            && item.path.as_bytes()[o.path.len()] == b'.'
+            && match lookup(payload, o.path) {
+                None => o.if_unavailable == IfUnavailable::Omit,
+                Some(Value::Null) => o.if_unavailable == IfUnavailable::Null,
+                Some(_) => false,
+            }
+    });
+    let parent_present = match item.path.rsplit_once('.') {
+        None => true,
+        Some((parent, _)) => lookup(payload, parent).is_some_and(Value::is_object),
+    };
+    in_absent_object || (item.if_unavailable == IfUnavailable::Omit && parent_present)
 }
 
 fn is_object_path(path: &str) -> bool {
@@ -123,6 +129,17 @@ impl Walk {
         };
         for (key, child) in map {
             let len = self.path.len();
+            // A key with a dot would pose as a path of several keys.
+            if key.contains('.') {
+                let at = if len == 0 { "(top level)" } else { "" };
+                self.path.push_str(at);
+                self.refuse(
+                    None,
+                    "has a key holding `.`, which no disclosed key does".into(),
+                );
+                self.path.truncate(len);
+                continue;
+            }
             if len > 0 {
                 self.path.push('.');
             }
@@ -218,6 +235,33 @@ mod tests {
             shown
                 .iter()
                 .all(|s| !s.contains("999") && !s.contains("not-a-uuid"))
+        );
+    }
+
+    #[test]
+    fn a_dotted_key_cannot_pose_as_a_disclosed_path() {
+        let mut p = example();
+        if let Some(product) = p["product"].as_object_mut() {
+            let name = product.remove("name").unwrap_or_default();
+            p["product.name"] = name;
+        }
+        let shown: Vec<String> = check(&p)
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            shown.contains(
+                &"`(top level)` has a key holding `.`, which no disclosed key does".to_owned()
+            ),
+            "{shown:?}"
+        );
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.contains("(item `product_name`): is missing")),
+            "{shown:?}"
         );
     }
 

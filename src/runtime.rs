@@ -98,11 +98,25 @@ impl Parts {
                 EmbeddedStore::open(&config.state.dir, Arc::clone(&clock))?
                     .with_interval(config.interval),
             ),
-            StoreKind::Elasticsearch => Arc::new(ElasticsearchStore::new(
-                &config,
-                http.clone(),
-                Arc::clone(&clock),
-            )),
+            StoreKind::Elasticsearch => {
+                // The state lives in the cluster, but the audit ledger (every payload sent) is
+                // still kept in the state directory: it gets the same protection.
+                use std::os::unix::fs::DirBuilderExt as _;
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(&config.state.dir)
+                    .map_err(|source| StoreError::Io {
+                        path: config.state.dir.display().to_string(),
+                        source,
+                    })?;
+                crate::statefs::check_dir(&config.state.dir).map_err(StoreError::UnsafeDir)?;
+                Arc::new(ElasticsearchStore::new(
+                    &config,
+                    http.clone(),
+                    Arc::clone(&clock),
+                ))
+            }
         };
         let sources = Arc::new(RealSources::new(
             Arc::clone(&config),

@@ -4,8 +4,9 @@
 //! The generated code is the compile-time half of the spec's promise. A source struct has no
 //! `Default` and no constructor with defaults, so when an item is added to the spec every
 //! implementation that builds that source's struct stops compiling until it fills the new field.
-//! The generated code needs `serde` (derive), `tokio` (macros), `futures-util` and `tracing` in
-//! the crate that includes it.
+//! The generated code needs `serde` (derive), `tokio` (macros), `futures-util`, `tracing`,
+//! `indexmap` (serde) and `telemetry-types` in the crate that includes it. It names `Option`,
+//! `String` and `Vec` by their full paths, so a payload object called `string` cannot shadow them.
 
 use std::collections::HashMap;
 
@@ -456,7 +457,7 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
         Scalar::Counter => quote!(u64),
         Scalar::Number => quote!(f64),
         Scalar::Boolean => quote!(bool),
-        _ => quote!(String),
+        _ => quote!(::std::string::String),
     }
 }
 
@@ -476,12 +477,12 @@ fn whole_type(item: &Item, payload: &TokenStream) -> TokenStream {
     let leaf = leaf_type(item, payload);
     match &item.value_type.shape {
         Shape::One => leaf,
-        Shape::List => quote!(Vec<#leaf>),
+        Shape::List => quote!(::std::vec::Vec<#leaf>),
         Shape::Map { .. } => {
             let name = struct_ident(&item.path);
             quote!(#payload #name)
         }
-        Shape::OpenMap { .. } => quote!(::indexmap::IndexMap<String, #leaf>),
+        Shape::OpenMap { .. } => quote!(::indexmap::IndexMap<::std::string::String, #leaf>),
     }
 }
 
@@ -489,7 +490,7 @@ fn whole_type(item: &Item, payload: &TokenStream) -> TokenStream {
 fn value_type(item: &Item) -> TokenStream {
     let whole = whole_type(item, &TokenStream::new());
     if item.is_optional() {
-        quote!(Option<#whole>)
+        quote!(::core::option::Option<#whole>)
     } else {
         whole
     }
@@ -502,7 +503,7 @@ fn source_value_type(item: &Item) -> TokenStream {
     if item.if_unavailable == IfUnavailable::Unknown {
         whole
     } else {
-        quote!(Option<#whole>)
+        quote!(::core::option::Option<#whole>)
     }
 }
 
@@ -568,7 +569,7 @@ fn object_struct(ctx: &Context<'_>, index: usize) -> TokenStream {
             match ctx.optional_object(path) {
                 Some(rule) => {
                     let attrs = absent_attrs(rule);
-                    quote!(#rename #attrs pub #field: Option<#ty>,)
+                    quote!(#rename #attrs pub #field: ::core::option::Option<#ty>,)
                 }
                 None => quote!(#rename pub #field: #ty,),
             }
@@ -646,14 +647,17 @@ fn enum_variant(value: &str, index: usize, seen: &mut std::collections::HashSet<
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .collect();
-    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+    // `Self` is the one keyword a PascalCase word can spell.
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) || name == "Self" {
         name = format!("V{name}");
     }
-    if !seen.insert(name.clone()) {
-        name = format!("{name}{index}");
-        seen.insert(name.clone());
+    let mut unique = name.clone();
+    let mut n = index;
+    while !seen.insert(unique.clone()) {
+        unique = format!("{name}{n}");
+        n += 1;
     }
-    ident(&name)
+    ident(&unique)
 }
 
 fn map_struct(
@@ -681,7 +685,7 @@ fn map_struct(
     let fields = keys.iter().map(|k| {
         let (f, rename) = renames.field(k);
         if optional.contains(k) {
-            quote!(#rename #[serde(default, skip_serializing_if = "Option::is_none")] pub #f: Option<#leaf>,)
+            quote!(#rename #[serde(default, skip_serializing_if = "Option::is_none")] pub #f: ::core::option::Option<#leaf>,)
         } else {
             quote!(#rename pub #f: #leaf,)
         }
@@ -798,7 +802,7 @@ fn value_expr(item: &Item, value: &serde_json::Value, payload: &TokenStream) -> 
     match (&item.value_type.shape, value) {
         (Shape::List, Value::Array(values)) => {
             let values = values.iter().map(leaf);
-            quote!(vec![#(#values),*])
+            quote!(::std::vec![#(#values),*])
         }
         (Shape::Map { keys, optional }, Value::Object(map)) => {
             let ty = struct_ident(&item.path);
@@ -822,7 +826,7 @@ fn value_expr(item: &Item, value: &serde_json::Value, payload: &TokenStream) -> 
         (Shape::OpenMap { .. }, Value::Object(map)) => {
             let entries = map.iter().map(|(k, v)| {
                 let v = leaf(v);
-                quote!((String::from(#k), #v))
+                quote!((::std::string::String::from(#k), #v))
             });
             quote!(::indexmap::IndexMap::from([#(#entries),*]))
         }
@@ -885,7 +889,7 @@ fn scalar_expr(
         }
         _ => {
             let text = value.as_str().unwrap_or_default();
-            quote!(String::from(#text))
+            quote!(::std::string::String::from(#text))
         }
     }
 }

@@ -213,6 +213,7 @@ fn leaf(item: &Item) -> Value {
         } => json!({
             "type": "object",
             "patternProperties": { key_pattern.as_ref(): each },
+            "propertyNames": { "maxLength": item.rules.max_length },
             "maxProperties": max_keys,
             "additionalProperties": false,
         }),

@@ -7,7 +7,7 @@ pub(super) fn audit(config: &Config, verify: bool, json: bool) -> u8 {
     let entries = match ledger.read() {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("optimize-telemetry: error: {e}");
+            note!("optimize-telemetry: error: {e}");
             return 1;
         }
     };
@@ -29,7 +29,7 @@ pub(super) fn audit(config: &Config, verify: bool, json: bool) -> u8 {
                 reason,
             } => {
                 let which = seq.map_or_else(|| "an entry".to_owned(), |s| format!("entry {s}"));
-                eprintln!(
+                note!(
                     "audit ledger broken at {which} ({}:{line}): {reason}",
                     file.display()
                 );
@@ -72,11 +72,11 @@ pub(super) fn audit(config: &Config, verify: bool, json: bool) -> u8 {
 pub(super) fn hash_token() -> u8 {
     let mut token = String::new();
     if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut token) {
-        eprintln!("optimize-telemetry: error: cannot read standard input: {e}");
+        note!("optimize-telemetry: error: cannot read standard input: {e}");
         return 2;
     }
     if token.trim().is_empty() {
-        eprintln!("optimize-telemetry: error: no token on standard input");
+        note!("optimize-telemetry: error: no token on standard input");
         return 2;
     }
     outln!("{}", crate::control::auth::digest_hex(&token));

@@ -28,7 +28,7 @@ fn daemon_client() -> Option<reqwest::Client> {
     match crate::http::local_client(std::time::Duration::from_secs(10)) {
         Ok(c) => Some(c),
         Err(e) => {
-            eprintln!("optimize-telemetry: error: {e}");
+            note!("optimize-telemetry: error: {e}");
             None
         }
     }
@@ -38,7 +38,7 @@ pub(super) fn switch(config: Config, args: &TokenArgs, on: bool) -> u8 {
     let token = match token(args) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("optimize-telemetry: error: {e}");
+            note!("optimize-telemetry: error: {e}");
             return 2;
         }
     };
@@ -70,7 +70,7 @@ pub(super) fn switch(config: Config, args: &TokenArgs, on: bool) -> u8 {
             0
         }
         Ok((status, body)) => {
-            eprintln!(
+            note!(
                 "optimize-telemetry: error: refused (HTTP {}): {}",
                 status.as_u16(),
                 body["errorMessage"].as_str().unwrap_or("no reason given")
@@ -78,7 +78,7 @@ pub(super) fn switch(config: Config, args: &TokenArgs, on: bool) -> u8 {
             1
         }
         Err(e) => {
-            eprintln!(
+            note!(
                 "optimize-telemetry: error: the daemon is not reachable at {} ({}); start it with `optimize-telemetry run`",
                 config.control.address,
                 crate::http::describe(&e)
@@ -116,7 +116,7 @@ pub(super) fn status(config: Config) -> u8 {
             let parts = match Parts::new(config, Arc::new(SystemClock)) {
                 Ok(p) => p,
                 Err(e) => {
-                    eprintln!("optimize-telemetry: error: {e}");
+                    note!("optimize-telemetry: error: {e}");
                     return 1;
                 }
             };
@@ -126,7 +126,7 @@ pub(super) fn status(config: Config) -> u8 {
                     format!("the state directory {dir}"),
                 ),
                 Err(e) => {
-                    eprintln!("optimize-telemetry: error: {e}");
+                    note!("optimize-telemetry: error: {e}");
                     return 1;
                 }
             }

@@ -93,6 +93,15 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::cli::emit(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
+/// `eprintln!` that ignores a closed stderr (`2>&1 | head -c1`) instead of panicking: a message
+/// nobody can read is not worth a crash.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = writeln!(::std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 #[doc(hidden)]
 pub fn emit(args: std::fmt::Arguments) {
     use std::io::Write as _;
@@ -101,7 +110,7 @@ pub fn emit(args: std::fmt::Arguments) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
-        eprintln!("optimize-telemetry: error: cannot write output: {e}");
+        note!("optimize-telemetry: error: cannot write output: {e}");
         std::process::exit(1);
     }
 }
@@ -139,7 +148,7 @@ pub fn main(cli: Cli) -> u8 {
     let config = match Config::load(cli.config.as_deref(), &env) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("optimize-telemetry: error: {e}");
+            note!("optimize-telemetry: error: {e}");
             return 2;
         }
     };
@@ -163,7 +172,7 @@ pub(crate) fn local_runtime() -> Option<tokio::runtime::Runtime> {
     {
         Ok(rt) => Some(rt),
         Err(e) => {
-            eprintln!("optimize-telemetry: error: cannot start: {e}");
+            note!("optimize-telemetry: error: cannot start: {e}");
             None
         }
     }

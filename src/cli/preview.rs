@@ -13,7 +13,7 @@ pub(super) fn preview(config: Config) -> u8 {
     let parts = match Parts::new(config, Arc::new(SystemClock)) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("optimize-telemetry: error: {e}");
+            note!("optimize-telemetry: error: {e}");
             return 1;
         }
     };
@@ -22,28 +22,28 @@ pub(super) fn preview(config: Config) -> u8 {
     text.push('\n');
     out!("{text}");
     for (source, why) in failures {
-        eprintln!("note: source `{source}` unavailable ({why}); its items show \"Unknown\"");
+        note!("note: source `{source}` unavailable ({why}); its items show \"Unknown\"");
     }
     let enabled = rt
         .block_on(parts.store.settings(parts.config.initialize_telemetry))
         .map(|s| s.metadata_telemetry_enabled)
         .unwrap_or(false);
     if let Some(var) = &parts.config.kill_switch {
-        eprintln!(
+        note!(
             "note: telemetry is switched off on this host by {var}: nothing is sent, whatever the setting"
         );
         return 0;
     }
     match (enabled, endpoint) {
         (false, _) => {
-            eprintln!("note: telemetry is disabled: nothing is sent unless a superuser enables it")
+            note!("note: telemetry is disabled: nothing is sent unless a superuser enables it")
         }
-        (true, Some(url)) => eprintln!(
+        (true, Some(url)) => note!(
             "note: telemetry is enabled: a report like this goes to {} once per interval",
             crate::config::redacted(&url)
         ),
         (true, None) => {
-            eprintln!("note: telemetry is enabled but no endpoint is configured: nothing is sent")
+            note!("note: telemetry is enabled but no endpoint is configured: nothing is sent")
         }
     }
     0

@@ -11,7 +11,7 @@ pub(super) fn run(config: Config) -> u8 {
     let handle = match runtime::start(config) {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("optimize-telemetry: error: {e}");
+            note!("optimize-telemetry: error: {e}");
             return 1;
         }
     };
@@ -22,7 +22,7 @@ pub(super) fn run(config: Config) -> u8 {
         {
             Ok(l) => l,
             Err(e) => {
-                eprintln!(
+                note!(
                     "optimize-telemetry: error: cannot listen on {} (control.address): {e}",
                     control.address
                 );

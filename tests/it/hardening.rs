@@ -315,18 +315,74 @@ fn every_printing_command_exits_quietly_when_the_reader_goes_away() {
         ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    for args in [&["preview"][..], &["status"], &["audit"], &["--help"]] {
-        let mut child = bin(&cfg)
+    let ledger = optimize_telemetry::audit::Ledger::new(&dir.join("state"));
+    ledger
+        .append(
+            optimize_telemetry::clock::Timestamp(1),
+            "https://t.example/p",
+            true,
+            Some(202),
+            None,
+            b"{}",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let commands: [&[&str]; 7] = [
+        &["preview"],
+        &["status"],
+        &["audit"],
+        &["audit", "--json"],
+        &["audit", "--verify"],
+        &["completions", "bash"],
+        &["--help"],
+    ];
+    for args in commands {
+        // Both ends closed before the command starts: its first write, to stdout or to stderr
+        // (`2>&1 | head -c1`), hits a closed pipe, whatever the timing.
+        let (reader, writer) = std::io::pipe().unwrap_or_else(|e| panic!("{e}"));
+        drop(reader);
+        let stderr = writer.try_clone().unwrap_or_else(|e| panic!("{e}"));
+        let status = bin(&cfg)
             .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+            .stdout(writer)
+            .stderr(stderr)
+            .status()
             .unwrap_or_else(|e| panic!("{e}"));
-        // Close the reading end before the command writes: its first write hits a closed pipe.
-        drop(child.stdout.take());
-        let o = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(0), "{args:?}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(status.code(), Some(0), "{args:?}");
     }
+    // `hash-token` reads stdin first.
+    let (reader, writer) = std::io::pipe().unwrap_or_else(|e| panic!("{e}"));
+    drop(reader);
+    let mut child = bin(&cfg)
+        .arg("hash-token")
+        .stdin(Stdio::piped())
+        .stdout(writer)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(b"token\n");
+    }
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status.code(), Some(0), "hash-token");
+}
+
+#[test]
+fn the_state_directory_is_checked_with_the_cluster_store_too() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("es-state-dir");
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cfg = crate::runtime::config(&format!(
+        "[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\nkind = \"elasticsearch\"\ndir = \"{}\"\n",
+        state.display()
+    ));
+    let err = optimize_telemetry::runtime::start(cfg)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains(&state.display().to_string()) && err.contains("chmod go-w"),
+        "the ledger's directory must be refused with the cluster store too: {err}"
+    );
 }

@@ -175,12 +175,21 @@ pub fn check(
             let Ok(pattern) = regex_lite::Regex::new(key_pattern) else {
                 return fail("", Rule::BadPattern);
             };
+            // Keys are data from the host: violations name their position, never the key.
             for (i, (k, v)) in map.iter().enumerate() {
-                if !pattern.is_match(k) {
-                    // The key itself is data from the host: name its position only.
-                    return fail(&format!("key #{}", i + 1), Rule::KeyPattern);
+                let at = format!("key #{}", i + 1);
+                if k.len() > rules.max_length as usize {
+                    return fail(
+                        &at,
+                        Rule::TooLong {
+                            max: rules.max_length,
+                        },
+                    );
                 }
-                leaf(&format!(".{k}"), v)?;
+                if !pattern.is_match(k) {
+                    return fail(&at, Rule::KeyPattern);
+                }
+                leaf(&format!("value #{}", i + 1), v)?;
             }
             Ok(())
         }
@@ -366,6 +375,10 @@ pub fn is_date(s: &str) -> bool {
 /// RFC 3339 `date-time`: `yyyy-MM-ddTHH:mm:ss[.fraction](Z|±HH:mm)`. Leap seconds (`:60`) are
 /// refused: stricter than the standard, never looser than the published schema.
 pub fn is_datetime(s: &str) -> bool {
+    // Only ASCII can be valid, and checking that first makes every byte index below safe.
+    if !s.is_ascii() {
+        return false;
+    }
     let Some((date, time)) = s.split_once(['T', 't']) else {
         return false;
     };
@@ -395,8 +408,8 @@ pub fn is_datetime(s: &str) -> bool {
         None => (clock, None),
     };
     whole.len() == 8
-        && hm(&whole[..5], 23)
         && whole.as_bytes()[5] == b':'
+        && hm(&whole[..5], 23)
         && digits(&whole[6..8]).is_some_and(|sec| sec <= 59)
         && fraction.is_none_or(|f| !f.is_empty() && f.bytes().all(|c| c.is_ascii_digit()))
 }
@@ -458,6 +471,8 @@ mod tests {
             "2022-11-20T24:00:00Z",
             "2022-11-20T15:53:60Z",
             "2022-11-20T15:53:20.Z",
+            "2022-11-20T12:3é00Z",
+            "2022-11-20T1é:30:00Z",
         ] {
             assert!(!is_datetime(bad), "{bad}");
         }

@@ -19,7 +19,7 @@ use crate::model::{
 use crate::naming;
 use crate::parse::shorten;
 use crate::source::{SourceFile, Span};
-use crate::types::{IfUnavailable, ShapeKind};
+use crate::types::{IfUnavailable, LeafKind, Scalar, ShapeKind};
 
 /// Validates `spec`; returns `None` if `diags` holds any error, including the parser's.
 pub fn validate(file: &SourceFile, spec: &Spec, diags: &mut Vec<Diagnostic>) -> Option<ValidSpec> {
@@ -349,6 +349,9 @@ impl Validator<'_> {
                 }
                 if let (true, Some(path)) = (checks.path_ok, &raw.path) {
                     tree.insert(self, &spec.items, index, path, checks.is_map);
+                    if let Some(suffix) = checks.leaf_type {
+                        tree.claim_type(self, path, suffix);
+                    }
                 }
                 if let Some(item) = item {
                     items.push(item);
@@ -607,6 +610,11 @@ impl Validator<'_> {
             path_ok: path.is_some(),
             source_ok: source.is_some(),
             is_map: matches!(kinds, Some((ShapeKind::Map, _))),
+            leaf_type: match kinds {
+                Some((_, LeafKind::Record)) => Some("Entry"),
+                Some((_, LeafKind::Scalar(Scalar::Enum))) => Some("Value"),
+                _ => None,
+            },
         };
         let item = match (id, category, label, description, path, typed, source, since) {
             (
@@ -904,6 +912,24 @@ impl<'s> PathTree<'s> {
         }
     }
 
+    /// Claims the name of the enum or record type generated for an item's leaves.
+    fn claim_type(&mut self, v: &mut Validator<'_>, path: &SString, suffix: &str) {
+        let segments: Vec<&str> = path.value.split('.').collect();
+        let name = format!("{}{suffix}", naming::struct_name(&segments));
+        if self.structs.contains_key(&name) {
+            v.push(
+                Diagnostic::new(
+                    Code::NameCollision,
+                    path.span.clone(),
+                    format!("the item at `{}` needs the Rust type `{name}`, which another object or item of the payload already has", shorten(&path.value)),
+                )
+                .with_help("rename a segment of one of the paths"),
+            );
+        } else {
+            self.structs.insert(name, usize::MAX);
+        }
+    }
+
     /// Claims the Rust struct name of the object at `node`; false (and a diagnostic) if another
     /// object already has it.
     fn make_struct(
@@ -955,6 +981,9 @@ struct ItemChecks {
     path_ok: bool,
     source_ok: bool,
     is_map: bool,
+    /// The suffix of the Rust type generated for the item's leaves (`Value` for an enum,
+    /// `Entry` for a record), which must not collide with any other generated type.
+    leaf_type: Option<&'static str>,
 }
 
 /// How an item is named in messages: by its id when it has one.
@@ -1019,6 +1048,52 @@ mod tests {
                 "{found:?}"
             );
         }
+    }
+
+    #[test]
+    fn generated_enum_and_record_types_may_not_collide() {
+        // Two enum items `a-b` and `a.b` would both generate `ABValue`; an object `a-b-value`
+        // would generate it too.
+        let enumerated = "values = [\"x\"]\nif-unavailable = \"omit\"\n";
+        let found = codes(&[
+            item("one", "a-b", "enum", enumerated),
+            item("two", "a.b", "enum", enumerated),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].1.contains("needs the Rust type `ABValue`"),
+            "{found:?}"
+        );
+        let found = codes(&[
+            item("one", "a.b", "enum", enumerated),
+            item("two", "a-b-value.c", "string", ""),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[test]
+    fn size_limits_must_leave_room_for_what_the_item_sends() {
+        let found = codes(&[item("a", "a", "string", "max-length = 3\n")]);
+        assert!(
+            found
+                .iter()
+                .any(|(c, m)| *c == Code::InvalidRule
+                    && m.contains("shorter than the text \"Unknown\"")),
+            "{found:?}"
+        );
+        let found = codes(&[item(
+            "a",
+            "a",
+            "enum",
+            "values = [\"x\", \"longer\"]\nmax-length = 3\nif-unavailable = \"omit\"\n",
+        )]);
+        assert!(
+            found
+                .iter()
+                .any(|(c, m)| *c == Code::InvalidRule
+                    && m.contains("shorter than its value `longer`")),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -107,6 +107,9 @@ impl Validator<'_> {
         let (leaf, shape, rules) = (leaf?, shape?, rules?);
         let value_type = ValueType { shape, leaf };
         let if_unavailable = self.if_unavailable(raw, &value_type, what)?;
+        if !self.sizes_fit(raw, &rules, if_unavailable, what) {
+            return None;
+        }
         let fallback = self.fallback(raw, &value_type, &rules, if_unavailable, what);
         let example = match &raw.example {
             None => {
@@ -250,27 +253,7 @@ impl Validator<'_> {
                         self.missing_open_map_rule(raw, "key-pattern", what);
                         None
                     }
-                    Some(p) => {
-                        let anchored = p.value.starts_with('^') && p.value.ends_with('$');
-                        match crate::types::key_pattern_error(&p.value) {
-                            None if anchored => Some(owned(p)),
-                            None => {
-                                self.push(Diagnostic::new(Code::InvalidRule, p.span.clone(), "`key-pattern` must match whole keys: start it with `^` and end it with `$`").with_help("an unanchored pattern would let any key through that merely contains a match"));
-                                None
-                            }
-                            Some(e) => {
-                                self.rule_error(
-                                    Code::InvalidRule,
-                                    &p.span,
-                                    format!(
-                                        "`key-pattern` is not a regular expression: {}",
-                                        shorten(&e)
-                                    ),
-                                );
-                                None
-                            }
-                        }
-                    }
+                    Some(p) => self.key_pattern(p),
                 };
                 let max_keys = match &raw.max_keys {
                     None => {
@@ -294,6 +277,80 @@ impl Validator<'_> {
             }
         };
         ok.then_some(shape)
+    }
+
+    /// A key pattern as written (`^...$`), stored as `^(?:...)$` so that an alternation inside
+    /// cannot escape the anchors. Only syntax that the runtime's regex engine and JSON Schema's
+    /// ECMA-262 read the same way is allowed: letters, digits, `_`, `-`, classes `[...]` with
+    /// ranges, groups `(...)`, alternation `|` and the quantifiers `* + ? {m,n}`.
+    fn key_pattern(&mut self, p: &SString) -> Option<Str> {
+        let Some(body) = p.value.strip_prefix('^').and_then(|b| b.strip_suffix('$')) else {
+            self.push(
+                Diagnostic::new(
+                    Code::InvalidRule,
+                    p.span.clone(),
+                    "`key-pattern` must match whole keys: start it with `^` and end it with `$`",
+                )
+                .with_help(
+                    "an unanchored pattern would let any key through that merely contains a match",
+                ),
+            );
+            return None;
+        };
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "_-[](){},|*+?".contains(c);
+        if let Some(bad) = body.chars().find(|c| !allowed(*c)) {
+            self.push(
+                Diagnostic::new(Code::InvalidRule, p.span.clone(), format!("`key-pattern` uses `{bad}`, which regular expression dialects read differently"))
+                    .with_help("write keys with letters, digits, `_`, `-`, classes such as `[A-Za-z0-9]`, groups, `|` and `* + ? {m,n}`"),
+            );
+            return None;
+        }
+        let anchored = format!("^(?:{body})$");
+        match crate::types::key_pattern_error(&anchored) {
+            None => Some(Cow::Owned(anchored)),
+            Some(e) => {
+                self.rule_error(
+                    Code::InvalidRule,
+                    &p.span,
+                    format!("`key-pattern` is not a regular expression: {}", shorten(&e)),
+                );
+                None
+            }
+        }
+    }
+
+    /// A size limit that a value the item must be able to send would break: "Unknown" itself, or
+    /// a declared enum value. Every failure of the source would otherwise refuse the report.
+    fn sizes_fit(
+        &mut self,
+        raw: &RawItem,
+        rules: &Rules,
+        rule: IfUnavailable,
+        what: &dyn fmt::Display,
+    ) -> bool {
+        let Some(limit) = &raw.max_length else {
+            return true;
+        };
+        let max = rules.max_length as usize;
+        let too_long = rules
+            .values
+            .iter()
+            .find(|v| v.len() > max)
+            .map(|v| v.to_string());
+        let message = if rule == IfUnavailable::Unknown && crate::types::UNKNOWN.len() > max {
+            format!(
+                "`max-length` of {what} is shorter than the text \"Unknown\" it sends when its source fails"
+            )
+        } else if let Some(v) = too_long {
+            format!(
+                "`max-length` of {what} is shorter than its value `{}`",
+                shorten(&v)
+            )
+        } else {
+            return true;
+        };
+        self.rule_error(Code::InvalidRule, &limit.span, message);
+        false
     }
 
     fn missing_open_map_rule(&mut self, raw: &RawItem, key: &str, what: &dyn fmt::Display) {

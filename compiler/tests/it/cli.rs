@@ -229,3 +229,21 @@ fn diff_reads_the_old_spec_from_standard_input() {
     let out = run(&["diff", "-", "-"], Some(b""));
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    for args in [&["example"][..], &["rust"], &["--help"]] {
+        // The reading end is closed before the command starts, so its first write fails.
+        let (reader, writer) = std::io::pipe().unwrap_or_else(|e| panic!("{e}"));
+        drop(reader);
+        let stderr = writer.try_clone().unwrap_or_else(|e| panic!("{e}"));
+        let status = Command::new(env!("CARGO_BIN_EXE_telemetry-spec"))
+            .args(args)
+            .current_dir(crate::repo_root())
+            .stdout(writer)
+            .stderr(stderr)
+            .status()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(status.code(), Some(0), "{args:?}");
+    }
+}
