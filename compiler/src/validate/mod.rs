@@ -916,17 +916,22 @@ impl<'s> PathTree<'s> {
     fn claim_type(&mut self, v: &mut Validator<'_>, path: &SString, suffix: &str) {
         let segments: Vec<&str> = path.value.split('.').collect();
         let name = format!("{}{suffix}", naming::struct_name(&segments));
-        if self.structs.contains_key(&name) {
-            v.push(
+        match self.structs.entry(name) {
+            std::collections::hash_map::Entry::Vacant(free) => {
+                free.insert(usize::MAX);
+            }
+            std::collections::hash_map::Entry::Occupied(taken) => v.push(
                 Diagnostic::new(
                     Code::NameCollision,
                     path.span.clone(),
-                    format!("the item at `{}` needs the Rust type `{name}`, which another object or item of the payload already has", shorten(&path.value)),
+                    format!(
+                        "the item at `{}` needs the Rust type `{}`, which another object or item of the payload already has",
+                        shorten(&path.value),
+                        taken.key()
+                    ),
                 )
                 .with_help("rename a segment of one of the paths"),
-            );
-        } else {
-            self.structs.insert(name, usize::MAX);
+            ),
         }
     }
 
