@@ -383,7 +383,7 @@ pub fn classify(old: &ValidSpec, new: &ValidSpec) -> Vec<ClassifiedChange> {
                 &n.id,
                 "returned",
                 format!(
-                    "removed in {} and sent again under `{}`",
+                    "removed in {} and sent again under {}",
                     r.removed_in,
                     n.path_string()
                 ),
@@ -392,7 +392,7 @@ pub fn classify(old: &ValidSpec, new: &ValidSpec) -> Vec<ClassifiedChange> {
                 Class::NeedsReview,
                 &n.id,
                 "added",
-                format!("newly sent under `{}`", n.path_string()),
+                format!("newly sent under {}", n.path_string()),
             ),
         }
     }
@@ -409,7 +409,7 @@ pub fn classify(old: &ValidSpec, new: &ValidSpec) -> Vec<ClassifiedChange> {
             Class::Breaking,
             &o.id,
             "removed",
-            format!("no longer sent under `{}`{when}", o.path_string()),
+            format!("no longer sent under {}{when}", o.path_string()),
         );
     }
     for n in &new.items {
@@ -426,7 +426,7 @@ pub fn classify(old: &ValidSpec, new: &ValidSpec) -> Vec<ClassifiedChange> {
             class: Class::Editorial,
             item: None,
             field: format!("category:{}", c.id),
-            reason: format!("category `{}` {}", c.id, c.kind.as_str()),
+            reason: format!("category {} {}", c.id, c.kind.as_str()),
         });
     }
     out
@@ -465,7 +465,7 @@ fn classify_field(old: &Item, new: &Item, f: &FieldChange) -> (Class, String) {
     match f.field {
         "path" => (
             Class::Breaking,
-            format!("moved from `{}` to `{}`", f.before, f.after),
+            format!("moved from {} to {}", f.before, f.after),
         ),
         "type" => classify_type(old, new),
         "sensitivity" => {
@@ -493,7 +493,7 @@ fn classify_field(old: &Item, new: &Item, f: &FieldChange) -> (Class, String) {
         ),
         "source" => (
             Class::NeedsReview,
-            format!("read from `{}` instead of `{}`", f.after, f.before),
+            format!("read from {} instead of {}", f.after, f.before),
         ),
         "expires" => match expiry_order(&old.expires, &new.expires) {
             Some(std::cmp::Ordering::Less) => (

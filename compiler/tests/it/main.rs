@@ -3,6 +3,7 @@
 
 mod camunda7;
 mod cli;
+mod compliance;
 mod diagnostics;
 mod diff;
 mod docs;
