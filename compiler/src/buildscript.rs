@@ -1,5 +1,9 @@
 //! What the runtime's `build.rs` does, as a testable function: check the spec, generate the Rust
 //! code into `OUT_DIR`, and turn every diagnostic into a cargo directive.
+//!
+//! Expiry is reported as warnings only, never as build errors: unlike Glean, a build must not
+//! start failing on a date, or an old release could no longer be rebuilt. `telemetry-spec check`
+//! (run in CI on every change and every release) is where an expired item fails.
 
 use std::path::Path;
 
@@ -28,6 +32,7 @@ pub fn run(spec: &Path, out_file: &Path) -> Vec<String> {
         }
     }
     let origin = spec.display().to_string();
+    let file = checked.file.clone();
     let spec = match checked.into_spec() {
         Ok(spec) => spec,
         Err(_) => {
@@ -37,6 +42,18 @@ pub fn run(spec: &Path, out_file: &Path) -> Vec<String> {
             return lines;
         }
     };
+    for d in crate::expiry::check(&spec, &crate::expiry::At::now()) {
+        lines.push(format!("cargo::warning={}", d.headline(&file)));
+        if d.severity() == Severity::Error {
+            lines.push(
+                "cargo::warning=  note: the build goes on; `telemetry-spec check` fails on it"
+                    .to_owned(),
+            );
+        }
+        for help in &d.help {
+            lines.push(format!("cargo::warning=  help: {help}"));
+        }
+    }
     let code = codegen::rust_with_origin(&spec, &origin);
     // Rewriting identical output would make cargo recompile the crate for nothing.
     if std::fs::read_to_string(out_file).ok().as_deref() != Some(code.as_str())
@@ -83,6 +100,34 @@ mod tests {
             "{lines:#?}"
         );
         assert!(!out.exists(), "no code is generated from a broken spec");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_expired_item_warns_but_does_not_fail_the_build() {
+        let dir = temp_dir("expired");
+        let spec = dir.join("telemetry.toml");
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/fixtures/diff/base.toml"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let expired = text.replacen("expires = \"2099-12-31\"", "expires = \"2001-01-01\"", 1);
+        assert_ne!(expired, text, "the fixture has an item to expire");
+        std::fs::write(&spec, expired).unwrap_or_else(|e| panic!("{e}"));
+        let out = dir.join("telemetry.rs");
+        let lines = run(&spec, &out);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("cargo::warning=") && l.contains("[E0032]")),
+            "{lines:#?}"
+        );
+        assert!(
+            !lines.iter().any(|l| l.starts_with("cargo::error=")),
+            "{lines:#?}"
+        );
+        assert!(out.exists(), "the code is still generated");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -1,5 +1,5 @@
 //! The `telemetry-spec` command line, as a function of arguments and streams so that tests can
-//! run it in-process. Exit codes: 0 success, 1 the spec has errors (or is stale), 2 usage or I/O.
+//! run it in-process. Exit codes: 0 success, 1 the spec has errors (or is stale), 2 usage or I/O, 3 a `diff --fail-on` gate tripped.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ const DEFAULT_SPEC: &str = "spec/telemetry.toml";
     name = "telemetry-spec",
     version,
     about = "Compile Optimize's telemetry spec: check it, print the example payload, generate code and docs",
-    after_help = "SPEC defaults to spec/telemetry.toml; `-` reads standard input.\nExit codes: 0 ok, 1 spec errors, 2 usage or I/O errors."
+    after_help = "SPEC defaults to spec/telemetry.toml; `-` reads standard input.\nExit codes: 0 ok, 1 spec errors (expired items included), 2 usage or I/O errors, 3 `diff --fail-on` found a change of that class or above."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -31,6 +31,13 @@ enum Command {
         /// Treat warnings (lints) as errors
         #[arg(long)]
         deny_warnings: bool,
+        /// Judge date expiries on this UTC day (YYYY-MM-DD) instead of today
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        today: Option<crate::expiry::Date>,
+        /// Judge version expiries against this product version; without it, version
+        /// expiries are not checked
+        #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+        product_version: Option<String>,
     },
     /// Print the example payload (pretty JSON) built from the items' example values
     Example {
@@ -64,9 +71,49 @@ enum Command {
         new: PathBuf,
         #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
         format: DiffFormat,
+        /// Exit 3 if any change is of this class or a more demanding one
+        /// (breaking > needs-review > editorial)
+        #[arg(long, value_enum, value_name = "CLASS")]
+        fail_on: Option<FailOn>,
+    },
+    /// Print a data-review request (Markdown) for the items that changed between two specs
+    Review {
+        /// The old spec (`-` for standard input)
+        old: PathBuf,
+        /// The new spec (`-` for standard input)
+        new: PathBuf,
     },
     /// Explain a diagnostic code, such as E0008 or short-description
     Explain { code: String },
+}
+
+fn parse_date(text: &str) -> Result<crate::expiry::Date, String> {
+    crate::expiry::Date::parse(text).ok_or_else(|| format!("`{text}` is not a date (YYYY-MM-DD)"))
+}
+
+fn parse_version(text: &str) -> Result<String, String> {
+    if crate::types::is_semver(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not a semantic version (MAJOR.MINOR.PATCH)"
+        ))
+    }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FailOn {
+    Breaking,
+    NeedsReview,
+}
+
+impl FailOn {
+    fn class(self) -> crate::diff::Class {
+        match self {
+            FailOn::Breaking => crate::diff::Class::Breaking,
+            FailOn::NeedsReview => crate::diff::Class::NeedsReview,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -154,6 +201,17 @@ fn load(spec: &Path, stdin: &mut dyn Read) -> Result<Checked, CliError> {
     Ok(crate::load(spec)?)
 }
 
+/// [`load`] with every item's expiry judged at `at`.
+fn load_at(spec: &Path, stdin: &mut dyn Read, at: &crate::expiry::At) -> Result<Checked, CliError> {
+    if spec.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        stdin.read_to_end(&mut bytes).map_err(CliError::Stdin)?;
+        return Ok(crate::check_at("<stdin>", &bytes, at));
+    }
+    let bytes = crate::read(spec)?;
+    Ok(crate::check_at(&spec.display().to_string(), &bytes, at))
+}
+
 /// Checks the spec; on errors prints them and returns `None` (exit 1).
 fn valid(spec: &Path, io: &mut Io<'_>) -> Result<Option<crate::ValidSpec>, CliError> {
     let checked = load(spec, io.stdin)?;
@@ -169,8 +227,14 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
         Command::Check {
             spec,
             deny_warnings,
+            today,
+            product_version,
         } => {
-            let checked = load(&spec, io.stdin)?;
+            let at = crate::expiry::At {
+                today: today.unwrap_or_else(crate::expiry::Date::today_utc),
+                product_version,
+            };
+            let checked = load_at(&spec, io.stdin, &at)?;
             io.stderr.write_all(checked.render().as_bytes())?;
             let failed = checked.has_errors() || (deny_warnings && !checked.diagnostics.is_empty());
             if failed {
@@ -285,7 +349,23 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
             }
             Ok(0)
         }
-        Command::Diff { old, new, format } => {
+        Command::Review { old, new } => {
+            if old.as_os_str() == "-" && new.as_os_str() == "-" {
+                return Err(CliError::TwoStdin);
+            }
+            let (Some(old), Some(new)) = (valid(&old, io)?, valid(&new, io)?) else {
+                return Ok(1);
+            };
+            io.stdout
+                .write_all(crate::review::request(&old, &new).as_bytes())?;
+            Ok(0)
+        }
+        Command::Diff {
+            old,
+            new,
+            format,
+            fail_on,
+        } => {
             if old.as_os_str() == "-" && new.as_os_str() == "-" {
                 return Err(CliError::TwoStdin);
             }
@@ -300,6 +380,17 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
             io.stdout.write_all(text.as_bytes())?;
             for w in &d.warnings {
                 writeln!(io.stderr, "telemetry-spec: warning: {w}")?;
+            }
+            if let (Some(gate), Some(top)) = (fail_on, crate::diff::highest(&d.classified))
+                && top >= gate.class()
+            {
+                writeln!(
+                    io.stderr,
+                    "telemetry-spec: the spec change is {} (gate: --fail-on {}); it needs approval before it is merged",
+                    top.as_str(),
+                    gate.class().as_str()
+                )?;
+                return Ok(3);
             }
             Ok(0)
         }

@@ -86,7 +86,7 @@ codes! {
     EmptyText = "E0015", "empty-text", Error:
         "Labels, descriptions and titles are what reviewers read; they cannot be empty.";
     InvalidVersion = "E0016", "invalid-version", Error:
-        "Versions (`spec-version`, `since`) are semantic versions such as 1.2.0.";
+        "Versions (`spec-version`, `since`, `removed-in`) are semantic versions such as 1.2.0.";
     UnknownSensitivity = "E0017", "unknown-sensitivity", Error:
         "Sensitivity is one of a closed set of classes.";
     NameCollision = "E0018", "name-collision", Error:
@@ -109,6 +109,16 @@ codes! {
         "An item whose values cannot be the text \"Unknown\" states what is sent when its source fails: `if-unavailable = \"omit\"`, `\"null\"` or `\"fallback\"`.";
     InvalidObject = "E0027", "invalid-object", Error:
         "An `[[object]]` names an object of the payload that holds items, and every item in it may be absent.";
+    InvalidExpiry = "E0028", "invalid-expiry", Error:
+        "`expires` is a date (YYYY-MM-DD), a product version, or \"never\"; \"never\" only for an item that states its `purpose`.";
+    InvalidStatus = "E0029", "invalid-status", Error:
+        "`status` is `active`, `deprecated` or `removed`; a removed item names the version that stopped sending it in `removed-in`, and only a removed item has `removed-in`.";
+    RemovedPathReused = "E0030", "removed-path-reused", Error:
+        "The path of a removed item is never used again: receivers of older reports would read a different value under the same key.";
+    ReviewRequired = "E0031", "review-required", Error:
+        "Identifying and business-confidential items name the approval they were collected under in `review`.";
+    Expired = "E0032", "expired", Error:
+        "An item past its `expires` date or version may no longer be collected: renew it after a review, or remove it.";
     MissingSensitivity = "W0001", "missing-sensitivity", Warning:
         "Every item should state how sensitive it is.";
     MissingPurpose = "W0002", "missing-purpose", Warning:
@@ -119,6 +129,10 @@ codes! {
         "Two rows with one label on the disclosure page confuse reviewers.";
     UnusedSource = "W0005", "unused-source", Warning:
         "A declared source that feeds no item is dead weight in the generated trait.";
+    MissingReview = "W0006", "missing-review", Warning:
+        "Every item should name the approval it was collected under in `review`.";
+    ExpiresSoon = "W0007", "expires-soon", Warning:
+        "An item that expires within 30 days (or with the next minor version) needs a renewal or a removal soon.";
 }
 
 impl Code {

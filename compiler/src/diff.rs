@@ -1,13 +1,17 @@
 //! What changed between two versions of the spec, for a compliance review: items added, removed
 //! and changed (field by field), category changes, and the spec versions, with warnings when the
 //! change and the version number disagree.
+//!
+//! [`classify`] sorts every change into a [`Class`]: `breaking` for receivers, `needs-review` for
+//! a data reviewer, or `editorial`. It is a function of two valid specs alone, so that the CLI's
+//! `--fail-on` gate and later consent decisions at runtime judge a change the same way.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::model::{Category, Item, ValidSpec};
+use crate::model::{Category, Expiry, Item, ValidSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecDiff {
@@ -18,6 +22,51 @@ pub struct SpecDiff {
     pub changed: Vec<ItemChange>,
     pub categories: Vec<CategoryChange>,
     pub warnings: Vec<String>,
+    /// Every change with its class, from [`classify`].
+    pub classified: Vec<ClassifiedChange>,
+}
+
+/// Who must act on a change, from least to most demanding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Class {
+    /// Wording, grouping, ownership: nothing changes in what is sent or why.
+    Editorial,
+    /// A data reviewer must approve it: more data, more sensitive data, another purpose, a longer
+    /// collection.
+    NeedsReview,
+    /// A receiver of reports must adapt: an item is gone, moved, or its values narrowed or
+    /// changed shape.
+    Breaking,
+}
+
+impl Class {
+    pub const ALL: [Class; 3] = [Class::Breaking, Class::NeedsReview, Class::Editorial];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Editorial => "editorial",
+            Class::NeedsReview => "needs-review",
+            Class::Breaking => "breaking",
+        }
+    }
+}
+
+/// One change, classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassifiedChange {
+    pub class: Class,
+    /// The item id, or `None` for a category change.
+    pub item: Option<String>,
+    /// The changed field (`added`, `removed`, `returned` for whole items; `category:<id>` for
+    /// categories).
+    pub field: String,
+    /// What changed, in one sentence for the reviewer.
+    pub reason: String,
+}
+
+/// The most demanding class among `changes`; `None` when nothing changed.
+pub fn highest(changes: &[ClassifiedChange]) -> Option<Class> {
+    changes.iter().map(|c| c.class).max()
 }
 
 /// The facts a reviewer needs about an added or removed item.
@@ -95,7 +144,7 @@ fn summary(item: &Item) -> ItemSummary {
 
 /// The type with every rule that narrows it, so a changed bound, enum value, key or pattern
 /// shows as a change of the type.
-fn type_text(item: &Item) -> String {
+pub fn type_text(item: &Item) -> String {
     use telemetry_types::Shape;
     let mut text = item.value_type.to_string();
     let r = &item.rules;
@@ -160,7 +209,7 @@ fn example_text(item: &Item) -> String {
 
 /// The field-by-field differences of one item.
 fn item_fields(old: &Item, new: &Item) -> Vec<FieldChange> {
-    let pairs: [(&'static str, String, String); 10] = [
+    let pairs: [(&'static str, String, String); 14] = [
         ("label", old.label.clone(), new.label.clone()),
         ("category", old.category.clone(), new.category.clone()),
         ("path", old.path_string(), new.path_string()),
@@ -179,6 +228,18 @@ fn item_fields(old: &Item, new: &Item) -> Vec<FieldChange> {
         ("example", example_text(old), example_text(new)),
         ("source", old.source_ref(), new.source_ref()),
         ("since", old.since.clone(), new.since.clone()),
+        ("owner", old.owner.clone(), new.owner.clone()),
+        (
+            "review",
+            old.review.clone().unwrap_or_default(),
+            new.review.clone().unwrap_or_default(),
+        ),
+        ("expires", old.expires.to_string(), new.expires.to_string()),
+        (
+            "status",
+            old.status.as_str().to_owned(),
+            new.status.as_str().to_owned(),
+        ),
     ];
     pairs
         .into_iter()
@@ -189,6 +250,11 @@ fn item_fields(old: &Item, new: &Item) -> Vec<FieldChange> {
             after,
         })
         .collect()
+}
+
+/// The change of one field of an item, if it changed.
+pub fn field_change(old: &Item, new: &Item, field: &str) -> Option<FieldChange> {
+    item_fields(old, new).into_iter().find(|f| f.field == field)
 }
 
 fn category_fields(old: &Category, new: &Category) -> Vec<FieldChange> {
@@ -274,6 +340,7 @@ pub fn diff(old: &ValidSpec, new: &ValidSpec) -> SpecDiff {
         changed,
         categories,
         warnings: Vec::new(),
+        classified: classify(old, new),
     };
     let order = compare_versions(&result.version_before, &result.version_after);
     if !result.is_empty() && order == std::cmp::Ordering::Equal {
@@ -291,8 +358,316 @@ pub fn diff(old: &ValidSpec, new: &ValidSpec) -> SpecDiff {
     result
 }
 
+/// Classifies every difference between `old` and `new`: items by id (whole items first, then
+/// field by field in spec order), then categories. See the README's table ("How to review a
+/// change") for the rules.
+pub fn classify(old: &ValidSpec, new: &ValidSpec) -> Vec<ClassifiedChange> {
+    let old_items: HashMap<&str, &Item> = old.items.iter().map(|i| (i.id.as_str(), i)).collect();
+    let new_items: HashMap<&str, &Item> = new.items.iter().map(|i| (i.id.as_str(), i)).collect();
+    let mut out = Vec::new();
+    let mut push = |class, item: &str, field: &str, reason: String| {
+        out.push(ClassifiedChange {
+            class,
+            item: Some(item.to_owned()),
+            field: field.to_owned(),
+            reason,
+        })
+    };
+    for n in &new.items {
+        if old_items.contains_key(n.id.as_str()) {
+            continue;
+        }
+        match old.removed.iter().find(|r| r.id == n.id) {
+            Some(r) => push(
+                Class::NeedsReview,
+                &n.id,
+                "returned",
+                format!(
+                    "removed in {} and sent again under {}",
+                    r.removed_in,
+                    n.path_string()
+                ),
+            ),
+            None => push(
+                Class::NeedsReview,
+                &n.id,
+                "added",
+                format!("newly sent under {}", n.path_string()),
+            ),
+        }
+    }
+    for o in &old.items {
+        if new_items.contains_key(o.id.as_str()) {
+            continue;
+        }
+        let when = new
+            .removed
+            .iter()
+            .find(|r| r.id == o.id)
+            .map_or(String::new(), |r| format!(" (removed in {})", r.removed_in));
+        push(
+            Class::Breaking,
+            &o.id,
+            "removed",
+            format!("no longer sent under {}{when}", o.path_string()),
+        );
+    }
+    for n in &new.items {
+        let Some(o) = old_items.get(n.id.as_str()) else {
+            continue;
+        };
+        for f in item_fields(o, n) {
+            let (class, reason) = classify_field(o, n, &f);
+            push(class, &n.id, f.field, reason);
+        }
+    }
+    for c in diff_categories(old, new) {
+        out.push(ClassifiedChange {
+            class: Class::Editorial,
+            item: None,
+            field: format!("category:{}", c.id),
+            reason: format!("category {} {}", c.id, c.kind.as_str()),
+        });
+    }
+    out
+}
+
+fn diff_categories(old: &ValidSpec, new: &ValidSpec) -> Vec<CategoryChange> {
+    let mut out = Vec::new();
+    for c in &new.categories {
+        match old.category(&c.id) {
+            None => out.push(CategoryChange {
+                id: c.id.clone(),
+                kind: ChangeKind::Added,
+                fields: Vec::new(),
+            }),
+            Some(o) if !category_fields(o, c).is_empty() => out.push(CategoryChange {
+                id: c.id.clone(),
+                kind: ChangeKind::Changed,
+                fields: category_fields(o, c),
+            }),
+            Some(_) => {}
+        }
+    }
+    for c in &old.categories {
+        if new.category(&c.id).is_none() {
+            out.push(CategoryChange {
+                id: c.id.clone(),
+                kind: ChangeKind::Removed,
+                fields: Vec::new(),
+            });
+        }
+    }
+    out
+}
+
+fn classify_field(old: &Item, new: &Item, f: &FieldChange) -> (Class, String) {
+    match f.field {
+        "path" => (
+            Class::Breaking,
+            format!("moved from {} to {}", f.before, f.after),
+        ),
+        "type" => classify_type(old, new),
+        "sensitivity" => {
+            let rank = |i: &Item| {
+                i.sensitivity.map_or(0, |s| {
+                    crate::model::Sensitivity::ALL
+                        .iter()
+                        .position(|x| *x == s)
+                        .map_or(0, |p| p + 1)
+                })
+            };
+            let how = if rank(new) > rank(old) {
+                "raised"
+            } else {
+                "lowered"
+            };
+            (
+                Class::NeedsReview,
+                format!("sensitivity {how} from {} to {}", f.before, f.after),
+            )
+        }
+        "purpose" => (
+            Class::NeedsReview,
+            "collected for another purpose".to_owned(),
+        ),
+        "source" => (
+            Class::NeedsReview,
+            format!("read from {} instead of {}", f.after, f.before),
+        ),
+        "expires" => match expiry_order(&old.expires, &new.expires) {
+            Some(std::cmp::Ordering::Less) => (
+                Class::Editorial,
+                format!("expires earlier: {} instead of {}", f.after, f.before),
+            ),
+            Some(_) => (
+                Class::NeedsReview,
+                format!(
+                    "collection extended: expires {} instead of {}",
+                    f.after, f.before
+                ),
+            ),
+            // A date against a version cannot be ordered: a reviewer decides.
+            None => (
+                Class::NeedsReview,
+                format!("expiry changed from {} to {}", f.before, f.after),
+            ),
+        },
+        field => (Class::Editorial, format!("{field} reworded or reassigned")),
+    }
+}
+
+/// How `new` compares with `old` as a limit on collection (`Greater` = collected longer).
+fn expiry_order(old: &Expiry, new: &Expiry) -> Option<std::cmp::Ordering> {
+    use std::cmp::Ordering;
+    match (old, new) {
+        (Expiry::Never, Expiry::Never) => Some(Ordering::Equal),
+        (Expiry::Never, _) => Some(Ordering::Less),
+        (_, Expiry::Never) => Some(Ordering::Greater),
+        (Expiry::Date(a), Expiry::Date(b)) => Some(b.cmp(a)),
+        (Expiry::Version(a), Expiry::Version(b)) => Some(compare_versions(b, a)),
+        _ => None,
+    }
+}
+
+/// A type change with its rules: narrowing (fewer values, tighter bounds or sizes, fewer keys,
+/// another shape, unit or failure rule) breaks receivers; pure widening needs a review, because
+/// values a reviewer has not seen may now be sent.
+fn classify_type(old: &Item, new: &Item) -> (Class, String) {
+    use telemetry_types::Shape;
+    let (a, b) = (&old.rules, &new.rules);
+    let mut narrowed = Vec::new();
+    let mut widened = Vec::new();
+    let mut note = |narrow: bool, what: String| {
+        if narrow {
+            narrowed.push(what)
+        } else {
+            widened.push(what)
+        }
+    };
+    let same_leaf = old.value_type.leaf == new.value_type.leaf;
+    match (&old.value_type.shape, &new.value_type.shape) {
+        _ if !same_leaf => note(true, "another value type".to_owned()),
+        (
+            Shape::Map {
+                keys: ka,
+                optional: oa,
+            },
+            Shape::Map {
+                keys: kb,
+                optional: ob,
+            },
+        ) => {
+            let gone: Vec<&str> = ka
+                .iter()
+                .filter(|k| !kb.contains(k))
+                .map(|k| &**k)
+                .collect();
+            let new_keys: Vec<&str> = kb
+                .iter()
+                .filter(|k| !ka.contains(k))
+                .map(|k| &**k)
+                .collect();
+            if !gone.is_empty() {
+                note(true, format!("keys {} dropped", gone.join(", ")));
+            }
+            if !new_keys.is_empty() {
+                note(false, format!("keys {} added", new_keys.join(", ")));
+            }
+            if oa != ob {
+                // A key that may now be absent breaks a receiver that relied on it.
+                let newly_optional = ob.iter().any(|k| !oa.contains(k) && ka.contains(k));
+                note(newly_optional, "optional keys changed".to_owned());
+            }
+        }
+        (
+            Shape::OpenMap {
+                key_pattern: pa,
+                max_keys: ma,
+            },
+            Shape::OpenMap {
+                key_pattern: pb,
+                max_keys: mb,
+            },
+        ) => {
+            if pa != pb {
+                // Two patterns cannot be compared: a changed pattern is treated as narrowed.
+                note(true, format!("key pattern changed from {pa} to {pb}"));
+            }
+            if ma != mb {
+                note(mb < ma, format!("at most {mb} keys instead of {ma}"));
+            }
+        }
+        (x, y) if x != y => note(true, "another shape".to_owned()),
+        _ => {}
+    }
+    let dropped: Vec<&str> = a
+        .values
+        .iter()
+        .filter(|v| !b.values.contains(v))
+        .map(|v| &**v)
+        .collect();
+    let added: Vec<&str> = b
+        .values
+        .iter()
+        .filter(|v| !a.values.contains(v))
+        .map(|v| &**v)
+        .collect();
+    if !dropped.is_empty() || (a.values.is_empty() && !b.values.is_empty()) {
+        note(true, format!("enum values {} dropped", dropped.join(", ")));
+    }
+    if !added.is_empty() && !a.values.is_empty() {
+        note(false, format!("enum values {} added", added.join(", ")));
+    }
+    let bound = |old: Option<f64>, new: Option<f64>, tighter: fn(f64, f64) -> bool| match (old, new)
+    {
+        (None, Some(_)) => Some(true),
+        (Some(_), None) => Some(false),
+        (Some(o), Some(n)) if o != n => Some(tighter(o, n)),
+        _ => None,
+    };
+    if let Some(narrow) = bound(a.min, b.min, |o, n| n > o) {
+        note(narrow, "minimum changed".to_owned());
+    }
+    if let Some(narrow) = bound(a.max, b.max, |o, n| n < o) {
+        note(narrow, "maximum changed".to_owned());
+    }
+    if a.max_length != b.max_length {
+        note(
+            b.max_length < a.max_length,
+            "maximum length changed".to_owned(),
+        );
+    }
+    if a.max_items != b.max_items {
+        note(
+            b.max_items < a.max_items,
+            "maximum number of elements changed".to_owned(),
+        );
+    }
+    if a.unit != b.unit {
+        note(true, "unit changed".to_owned());
+    }
+    if old.if_unavailable != new.if_unavailable || old.fallback != new.fallback {
+        note(true, "what is sent when unavailable changed".to_owned());
+    }
+    if !narrowed.is_empty() {
+        (
+            Class::Breaking,
+            format!("type narrowed or changed: {}", narrowed.join("; ")),
+        )
+    } else if !widened.is_empty() {
+        (
+            Class::NeedsReview,
+            format!("type widened: {}", widened.join("; ")),
+        )
+    } else {
+        // The text differs but no rule above saw it: assume the worst.
+        (Class::Breaking, "type changed".to_owned())
+    }
+}
+
 /// Orders semantic versions by their numeric core, then pre-release text (none ranks higher).
-fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
     let key = |v: &str| {
         let v = v.split('+').next().unwrap_or(v);
         let (core, pre) = v
@@ -334,6 +709,7 @@ pub fn render_markdown(d: &SpecDiff) -> String {
         d.changed.len(),
         d.categories.len()
     );
+    render_classification(&mut out, &d.classified);
     for (title, items) in [("Added items", &d.added), ("Removed items", &d.removed)] {
         if items.is_empty() {
             continue;
@@ -395,6 +771,42 @@ pub fn render_markdown(d: &SpecDiff) -> String {
     out
 }
 
+/// The classification: the highest class (what a gate acts on), then one row per change.
+fn render_classification(out: &mut String, changes: &[ClassifiedChange]) {
+    out.push_str("## Classification\n\n");
+    if let Some(top) = highest(changes) {
+        let counts: Vec<String> = Class::ALL
+            .iter()
+            .map(|c| {
+                let n = changes.iter().filter(|x| x.class == *c).count();
+                format!("{n} {}", c.as_str())
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "Highest class: **{}** ({}).\n",
+            top.as_str(),
+            counts.join(", ")
+        );
+    }
+    out.push_str("| Class | Item | Field | Change |\n| --- | --- | --- | --- |\n");
+    for class in Class::ALL {
+        for c in changes.iter().filter(|c| c.class == class) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                class.as_str(),
+                c.item
+                    .as_deref()
+                    .map_or("—".to_owned(), |i| format!("`{i}`")),
+                md_cell(&c.field),
+                md_cell(&c.reason)
+            );
+        }
+    }
+    out.push('\n');
+}
+
 fn fields_json(fields: &[FieldChange]) -> Value {
     Value::Array(
         fields
@@ -422,6 +834,15 @@ pub fn render_json(d: &SpecDiff) -> String {
     let value = json!({
         "spec_version": { "before": d.version_before, "after": d.version_after },
         "warnings": d.warnings,
+        "classification": {
+            "highest": highest(&d.classified).map(Class::as_str),
+            "changes": d.classified.iter().map(|c| json!({
+                "class": c.class.as_str(),
+                "item": c.item,
+                "field": c.field,
+                "change": c.reason,
+            })).collect::<Vec<_>>(),
+        },
         "added": d.added.iter().map(summary_json).collect::<Vec<_>>(),
         "removed": d.removed.iter().map(summary_json).collect::<Vec<_>>(),
         "changed": d.changed.iter().map(|c| json!({ "id": c.id, "label": c.label, "fields": fields_json(&c.fields) })).collect::<Vec<_>>(),

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::GENERATED_NOTICE;
 use crate::example::example_json;
-use crate::model::{Sensitivity, ValidSpec};
+use crate::model::{Sensitivity, Status, ValidSpec};
 
 /// The template sources: the two page layouts and the prose they share.
 #[derive(Debug, Clone)]
@@ -96,6 +96,9 @@ pub fn context(spec: &ValidSpec, prose: Value) -> Value {
                         "keys": i.keys(),
                         "sensitivity": i.sensitivity.map_or("unclassified", Sensitivity::as_str),
                         "since": i.since,
+                        "owner": i.owner,
+                        "expires": i.expires.to_string(),
+                        "deprecated": i.status == Status::Deprecated,
                     })
                 })
                 .collect();
@@ -113,8 +116,26 @@ pub fn context(spec: &ValidSpec, prose: Value) -> Value {
         .filter(|s| spec.items.iter().any(|i| i.sensitivity == Some(**s)))
         .map(|s| s.as_str())
         .collect();
+    let removed: Vec<Value> = spec
+        .removed
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "label": r.label,
+                "description": r.description,
+                "path": r.path_string(),
+                "sensitivity": r.sensitivity.map_or("unclassified", Sensitivity::as_str),
+                "owner": r.owner,
+                "since": r.since,
+                "removed_in": r.removed_in,
+            })
+        })
+        .collect();
     json!({
         "product": spec.product.name,
+        "removed": removed,
+        "versions": versions(spec),
         "spec_version": spec.product.spec_version,
         "notice": GENERATED_NOTICE,
         "prose": prose,
@@ -124,6 +145,47 @@ pub fn context(spec: &ValidSpec, prose: Value) -> Value {
         "example_json": example.trim_end(),
         "example_fence": fence_for(&example),
     })
+}
+
+/// "Changes by version": for every version named by a `since` or a `removed-in`, newest first,
+/// the labels of the items it started and stopped sending.
+fn versions(spec: &ValidSpec) -> Vec<Value> {
+    let mut versions: Vec<&str> = spec
+        .items
+        .iter()
+        .map(|i| i.since.as_str())
+        .chain(
+            spec.removed
+                .iter()
+                .flat_map(|r| [r.since.as_str(), r.removed_in.as_str()]),
+        )
+        .collect();
+    versions.sort_by(|a, b| crate::diff::compare_versions(b, a));
+    versions.dedup();
+    versions
+        .into_iter()
+        .map(|v| {
+            let added: Vec<&str> = spec
+                .items
+                .iter()
+                .filter(|i| i.since == v)
+                .map(|i| i.label.as_str())
+                .chain(
+                    spec.removed
+                        .iter()
+                        .filter(|r| r.since == v)
+                        .map(|r| r.label.as_str()),
+                )
+                .collect();
+            let removed: Vec<&str> = spec
+                .removed
+                .iter()
+                .filter(|r| r.removed_in == v)
+                .map(|r| r.label.as_str())
+                .collect();
+            json!({ "version": v, "added": added, "removed": removed })
+        })
+        .collect()
 }
 
 /// A Markdown code fence longer than any run of backticks in `text`, so it cannot be closed early.

@@ -13,11 +13,13 @@ pub mod diff;
 pub mod docs;
 pub mod escape;
 pub mod example;
+pub mod expiry;
 mod fastmap;
 pub mod lint;
 pub mod model;
 pub mod naming;
 pub mod parse;
+pub mod review;
 pub mod schema;
 pub mod source;
 pub mod types;
@@ -85,6 +87,20 @@ pub fn check(name: &str, bytes: &[u8]) -> Checked {
         spec,
         diagnostics,
     }
+}
+
+/// [`check`], then the expiry of every item judged at `at` (see [`expiry`]): an expired item is
+/// an error, so the result then holds no spec, like any other error.
+pub fn check_at(name: &str, bytes: &[u8], at: &expiry::At) -> Checked {
+    let mut checked = check(name, bytes);
+    if let Some(spec) = &checked.spec {
+        checked.diagnostics.extend(expiry::check(spec, at));
+        diagnostic::sort(&mut checked.diagnostics);
+        if checked.has_errors() {
+            checked.spec = None;
+        }
+    }
+    checked
 }
 
 /// Why a spec file could not be read at all.

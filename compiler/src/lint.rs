@@ -67,6 +67,13 @@ pub fn lints(spec: &ValidSpec) -> Vec<Diagnostic> {
             ),
             Some(_) => {}
         }
+        if item.review.is_none() {
+            warn(
+                Code::MissingReview,
+                format!("item `{}` names no approval in `review`", item.id),
+                "add `review = \"<URL or ticket id of the data review>\"` once the item was reviewed",
+            );
+        }
         let words = item.description.split_whitespace().count();
         if words < MIN_DESCRIPTION_WORDS
             || item

@@ -109,6 +109,11 @@ pub struct RawItem<'t> {
     pub sensitivity: Option<SString<'t>>,
     pub since: Option<SString<'t>>,
     pub allow: Option<Spanned<Vec<SString<'t>>>>,
+    pub owner: Option<SString<'t>>,
+    pub review: Option<SString<'t>>,
+    pub expires: Option<SString<'t>>,
+    pub status: Option<SString<'t>>,
+    pub removed_in: Option<SString<'t>>,
     pub span: Span,
 }
 
@@ -118,9 +123,77 @@ pub struct ValidSpec {
     pub product: Product,
     pub categories: Vec<Category>,
     pub sources: Vec<Source>,
+    /// The items that are sent: `active` and `deprecated` ones, in spec order.
     pub items: Vec<Item>,
     /// Objects that are absent as a whole when none of their items has a value.
     pub objects: Vec<Object>,
+    /// Items with `status = "removed"`. They are kept apart from [`ValidSpec::items`] so that no
+    /// generator (payload, code, schema, example, item table) can emit them by mistake; only the
+    /// disclosure page and the diff read them, to show the whole history.
+    pub removed: Vec<RemovedItem>,
+}
+
+/// Until when an item may be collected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expiry {
+    /// Collected for as long as its purpose holds; only allowed with a `purpose`.
+    Never,
+    /// Expired from this UTC day on.
+    Date(crate::expiry::Date),
+    /// Expired from this product version on (a semantic version).
+    Version(String),
+}
+
+impl std::fmt::Display for Expiry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expiry::Never => f.write_str("never"),
+            Expiry::Date(d) => write!(f, "{d}"),
+            Expiry::Version(v) => write!(f, "version {v}"),
+        }
+    }
+}
+
+/// Whether an item that is still sent is on its way out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Status {
+    #[default]
+    Active,
+    /// Still sent, but flagged on the disclosure page: it will be removed.
+    Deprecated,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Deprecated => "deprecated",
+        }
+    }
+}
+
+/// An item that is no longer collected, kept for the disclosure page's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemovedItem {
+    pub id: String,
+    pub category: String,
+    pub label: String,
+    pub description: String,
+    pub purpose: Option<String>,
+    /// The JSON path it was sent under; no active item may use it again.
+    pub path: Vec<String>,
+    pub sensitivity: Option<Sensitivity>,
+    pub owner: String,
+    pub review: Option<String>,
+    pub since: String,
+    /// The product version that stopped sending it.
+    pub removed_in: String,
+}
+
+impl RemovedItem {
+    pub fn path_string(&self) -> String {
+        self.path.join(".")
+    }
 }
 
 /// An object of the payload that is left out (or `null`) when none of its items has a value.
@@ -180,6 +253,12 @@ pub struct Item {
     pub source_field: String,
     pub sensitivity: Option<Sensitivity>,
     pub since: String,
+    /// The team or address responsible for the item.
+    pub owner: String,
+    /// A reference to the approval (URL or ticket id).
+    pub review: Option<String>,
+    pub expires: Expiry,
+    pub status: Status,
     /// Lints switched off for this item.
     pub allow: Vec<Code>,
     pub spans: ItemSpans,
@@ -193,6 +272,7 @@ pub struct ItemSpans {
     pub path: Span,
     pub label: Span,
     pub description: Span,
+    pub expires: Span,
 }
 
 impl Item {

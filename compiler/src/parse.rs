@@ -42,6 +42,11 @@ const ITEM_KEYS: &[&str] = &[
     "sensitivity",
     "since",
     "allow",
+    "owner",
+    "review",
+    "expires",
+    "status",
+    "removed-in",
 ];
 
 /// Decodes spec bytes. On invalid UTF-8 reports the first bad byte and returns the valid
@@ -294,6 +299,11 @@ impl<'t> Partial<'t> {
                 sensitivity: r.string("sensitivity"),
                 since: r.string("since"),
                 allow: r.string_list("allow"),
+                owner: r.string("owner"),
+                review: r.string("review"),
+                expires: r.string("expires"),
+                status: r.string("status"),
+                removed_in: r.string("removed-in"),
                 span,
             });
             r.finish();

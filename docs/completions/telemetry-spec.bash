@@ -34,6 +34,9 @@ _telemetry__spec() {
             telemetry__spec,help)
                 cmd="telemetry__spec__subcmd__help"
                 ;;
+            telemetry__spec,review)
+                cmd="telemetry__spec__subcmd__review"
+                ;;
             telemetry__spec,rust)
                 cmd="telemetry__spec__subcmd__rust"
                 ;;
@@ -55,6 +58,9 @@ _telemetry__spec() {
             telemetry__spec__subcmd__help,help)
                 cmd="telemetry__spec__subcmd__help__subcmd__help"
                 ;;
+            telemetry__spec__subcmd__help,review)
+                cmd="telemetry__spec__subcmd__help__subcmd__review"
+                ;;
             telemetry__spec__subcmd__help,rust)
                 cmd="telemetry__spec__subcmd__help__subcmd__rust"
                 ;;
@@ -65,7 +71,7 @@ _telemetry__spec() {
 
     case "${cmd}" in
         telemetry__spec)
-            opts="-h -V --help --version check example rust generate diff explain help"
+            opts="-h -V --help --version check example rust generate diff review explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -79,12 +85,20 @@ _telemetry__spec() {
             return 0
             ;;
         telemetry__subcmd__spec__subcmd__check)
-            opts="-h --deny-warnings --help"
+            opts="-h --deny-warnings --today --product-version --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --today)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --product-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -93,7 +107,7 @@ _telemetry__spec() {
             return 0
             ;;
         telemetry__subcmd__spec__subcmd__diff)
-            opts="-h --format --help"
+            opts="-h --format --fail-on --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -101,6 +115,10 @@ _telemetry__spec() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "markdown json" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "breaking needs-review" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -161,7 +179,7 @@ _telemetry__spec() {
             return 0
             ;;
         telemetry__subcmd__spec__subcmd__help)
-            opts="check example rust generate diff explain help"
+            opts="check example rust generate diff review explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,9 +276,37 @@ _telemetry__spec() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        telemetry__subcmd__spec__subcmd__help__subcmd__review)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         telemetry__subcmd__spec__subcmd__help__subcmd__rust)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        telemetry__subcmd__spec__subcmd__review)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -17,6 +17,9 @@ example = "25"
 source = "license.seats"
 sensitivity = "business-confidential"
 since = "3.3.0"
+owner = "Camunda Optimize team"
+review = "OPT-DATA-REVIEW-PENDING"
+expires = "never"
 "#;
 
 /// Rewriting an identical file would make trybuild rebuild for nothing.

@@ -100,7 +100,8 @@ fn build(n: usize, types: fn(usize) -> (&'static str, String, &'static str)) -> 
              description = \"Synthetic item number {i}, described well enough for a reviewer to read.\"\n\
              purpose = \"Benchmarking the compiler.\"\n\
              path = \"group{g}.section{s}.field-{i}\"\ntype = \"{value_type}\"\n{keys}example = {example}\n\
-             source = \"source{src}.field_{i}\"\nsensitivity = \"technical\"\nsince = \"1.0.0\"\n",
+             source = \"source{src}.field_{i}\"\nsensitivity = \"technical\"\nsince = \"1.0.0\"\n\
+             owner = \"Benchmark team\"\nreview = \"BENCH-1\"\nexpires = \"never\"\n",
             g = i / 100,
             s = (i / 10) % 10,
             src = i % 10,

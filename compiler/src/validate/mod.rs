@@ -12,9 +12,10 @@ use crate::fastmap::FastMap;
 use crate::diagnostic::{Code, Diagnostic, Severity, did_you_mean};
 mod types;
 
+use crate::expiry::Date;
 use crate::model::{
-    Category, Item, ItemSpans, Object, Product, RawItem, SString, Sensitivity, Source, Spanned,
-    Spec, ValidSpec,
+    Category, Expiry, Item, ItemSpans, Object, Product, RawItem, RemovedItem, SString, Sensitivity,
+    Source, Spanned, Spec, Status, ValidSpec,
 };
 use crate::naming;
 use crate::parse::shorten;
@@ -31,7 +32,7 @@ pub fn validate(file: &SourceFile, spec: &Spec, diags: &mut Vec<Diagnostic>) -> 
     let product = v.product(spec);
     let categories = v.categories(spec);
     let sources = v.sources(spec);
-    let items = v.items(spec, &categories, &sources);
+    let (items, removed) = v.items(spec, &categories, &sources);
     let objects = v.objects(spec, &items);
     if errors(v.diags) > 0 {
         return None;
@@ -42,6 +43,7 @@ pub fn validate(file: &SourceFile, spec: &Spec, diags: &mut Vec<Diagnostic>) -> 
         sources,
         items,
         objects,
+        removed,
     })
 }
 
@@ -262,13 +264,18 @@ impl Validator<'_> {
         out
     }
 
-    fn items(&mut self, spec: &Spec, categories: &[Category], sources: &[Source]) -> Vec<Item> {
+    fn items(
+        &mut self,
+        spec: &Spec,
+        categories: &[Category],
+        sources: &[Source],
+    ) -> (Vec<Item>, Vec<RemovedItem>) {
         if spec.items.is_empty() {
             self.push(
                 Diagnostic::new(Code::NoItems, 0..0, "the spec declares no `[[item]]`")
                     .with_help("a telemetry payload needs at least one item"),
             );
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         }
         let category_ids: HashSet<&str> = categories.iter().map(|c| c.id.as_str()).collect();
         let declared_categories: Vec<&str> = spec
@@ -305,7 +312,7 @@ impl Validator<'_> {
                 wrong_kind,
                 diags: &mut diags,
             };
-            let checked: Vec<(Option<Item>, ItemChecks)> =
+            let checked: Vec<(Option<Entry>, ItemChecks)> =
                 chunk.iter().map(|raw| v.item(raw, &ctx)).collect();
             (checked, diags)
         };
@@ -330,16 +337,22 @@ impl Validator<'_> {
         let mut ids = FastMap::with_capacity_and_hasher(n, Default::default());
         let mut source_fields = FastMap::with_capacity_and_hasher(n, Default::default());
         let mut items = Vec::with_capacity(n);
+        let mut removed = Vec::new();
         let mut tree = PathTree::with_capacity(n);
+        // Every prefix of a removed item's path -> that item, and the active paths to hold
+        // against them once all removed items are known (a removed item may come later).
+        let mut retired: FastMap<&str, usize> = FastMap::default();
+        let mut active_paths: Vec<&SString> = Vec::new();
         let mut index = 0;
         for (checked, mut diags) in parts {
             self.diags.append(&mut diags);
-            for (item, checks) in checked {
+            for (entry, checks) in checked {
                 let raw = &spec.items[index];
                 if let Some(id) = &raw.id {
                     self.unique(&mut ids, id, "item id", Code::DuplicateId);
                 }
-                if let (true, Some(s)) = (checks.source_ok, &raw.source) {
+                // A removed item's source field is free again: its replacement often reads it.
+                if let (true, false, Some(s)) = (checks.source_ok, checks.removed, &raw.source) {
                     self.unique(
                         &mut source_fields,
                         s,
@@ -348,18 +361,73 @@ impl Validator<'_> {
                     );
                 }
                 if let (true, Some(path)) = (checks.path_ok, &raw.path) {
-                    tree.insert(self, &spec.items, index, path, checks.is_map);
-                    if let Some(suffix) = checks.leaf_type {
-                        tree.claim_type(self, path, suffix);
+                    if checks.removed {
+                        let text: &str = &path.value;
+                        for (at, _) in text.match_indices('.') {
+                            retired.entry(&text[..at]).or_insert(index);
+                        }
+                        retired.insert(text, index);
+                    } else {
+                        tree.insert(self, &spec.items, index, path, checks.is_map);
+                        active_paths.push(path);
+                        if let Some(suffix) = checks.leaf_type {
+                            tree.claim_type(self, path, suffix);
+                        }
                     }
                 }
-                if let Some(item) = item {
-                    items.push(item);
+                match entry {
+                    Some(Entry::Active(item)) => items.push(item),
+                    Some(Entry::Removed(item)) => removed.push(item),
+                    None => {}
                 }
                 index += 1;
             }
         }
-        items
+        if !retired.is_empty() {
+            for path in active_paths {
+                self.removed_path(&spec.items, &retired, path);
+            }
+        }
+        (items, removed)
+    }
+
+    /// Refuses an active path that is, contains or lies inside the path of a removed item.
+    fn removed_path(&mut self, raw: &[RawItem], retired: &FastMap<&str, usize>, path: &SString) {
+        let text: &str = &path.value;
+        let hit = retired.get(text).or_else(|| {
+            text.match_indices('.').find_map(|(at, _)| {
+                retired
+                    .get(&text[..at])
+                    .filter(|&&i| raw[i].path.as_ref().is_some_and(|p| *p.value == text[..at]))
+            })
+        });
+        let Some(&owner) = hit else { return };
+        let old = &raw[owner];
+        let old_path = old
+            .path
+            .as_ref()
+            .map_or(String::new(), |p| p.value.to_string());
+        let line = self.file.position(old.span.start).line;
+        let removed_in = old
+            .removed_in
+            .as_ref()
+            .map_or(String::from("an earlier version"), |r| r.value.to_string());
+        self.push(
+            Diagnostic::new(
+                Code::RemovedPathReused,
+                path.span.clone(),
+                format!(
+                    "path `{}` reuses `{}`, the path of an item removed in {}",
+                    shorten(text),
+                    shorten(&old_path),
+                    shorten(&removed_in)
+                ),
+            )
+            .with_help(format!(
+                "the removed item on line {line} was sent under `{}`; receivers of older reports would read this value as that one: choose a new path",
+                shorten(&old_path)
+            )),
+        );
     }
 
     /// `[[object]]`s: a path under which items lie (not an item itself, not inside another
@@ -449,7 +517,7 @@ impl Validator<'_> {
     }
 
     /// The rules of one item on its own; the rules across items are in [`Validator::items`].
-    fn item(&mut self, raw: &RawItem, ctx: &ItemContext<'_>) -> (Option<Item>, ItemChecks) {
+    fn item(&mut self, raw: &RawItem, ctx: &ItemContext<'_>) -> (Option<Entry>, ItemChecks) {
         let ItemContext {
             category_ids,
             declared_categories,
@@ -511,52 +579,62 @@ impl Validator<'_> {
         let keys = self.keys(raw, kinds.map(|k| k.0), &what);
         let typed = self.typed(raw, kinds, keys, &what);
 
-        let source = self
-            .required(&raw.source, "source", &what, at)
-            .and_then(|s| {
-                let Some((source, field)) = s.value.split_once('.') else {
-                    self.push(
-                        Diagnostic::new(
+        let status = self.status(raw, &what);
+        let removed = status == Some(ItemStatus::Removed);
+        ok &= status.is_some();
+
+        // A removed item's source may no longer exist: it is neither required nor checked.
+        let source = if removed {
+            Some((String::new(), String::new()))
+        } else {
+            self.required(&raw.source, "source", &what, at)
+                .and_then(|s| {
+                    let Some((source, field)) = s.value.split_once('.') else {
+                        self.push(
+                            Diagnostic::new(
+                                Code::UnknownSource,
+                                s.span.clone(),
+                                format!("source `{}` does not name a field", shorten(&s.value)),
+                            )
+                            .with_help("write `<source>.<field>`, for example `license.customer`"),
+                        );
+                        return None;
+                    };
+                    let mut fine = true;
+                    if !sources.iter().any(|d| d.id == source)
+                        && !declared_sources.contains(&source)
+                    {
+                        fine = false;
+                        let mut d = Diagnostic::new(
                             Code::UnknownSource,
                             s.span.clone(),
-                            format!("source `{}` does not name a field", shorten(&s.value)),
-                        )
-                        .with_help("write `<source>.<field>`, for example `license.customer`"),
+                            format!("unknown source `{}`", shorten(source)),
+                        );
+                        d = match did_you_mean(source, declared_sources.iter().copied()) {
+                            Some(m) => d.with_help(format!("did you mean `{m}`?")),
+                            None if declared_sources.is_empty() => {
+                                d.with_help("declare it with [[source]]")
+                            }
+                            None => {
+                                d.with_help(format!("declared sources: {}", list(declared_sources)))
+                            }
+                        };
+                        self.push(d);
+                    }
+                    // The field becomes a struct field: point the diagnostic at it, not at the whole string.
+                    let field_start = s.span.start + 1 + source.len() + 1;
+                    let field_span = Spanned::new(
+                        std::borrow::Cow::Borrowed(field),
+                        field_start.min(s.span.end)
+                            ..s.span
+                                .end
+                                .saturating_sub(1)
+                                .max(field_start.min(s.span.end)),
                     );
-                    return None;
-                };
-                let mut fine = true;
-                if !sources.iter().any(|d| d.id == source) && !declared_sources.contains(&source) {
-                    fine = false;
-                    let mut d = Diagnostic::new(
-                        Code::UnknownSource,
-                        s.span.clone(),
-                        format!("unknown source `{}`", shorten(source)),
-                    );
-                    d = match did_you_mean(source, declared_sources.iter().copied()) {
-                        Some(m) => d.with_help(format!("did you mean `{m}`?")),
-                        None if declared_sources.is_empty() => {
-                            d.with_help("declare it with [[source]]")
-                        }
-                        None => {
-                            d.with_help(format!("declared sources: {}", list(declared_sources)))
-                        }
-                    };
-                    self.push(d);
-                }
-                // The field becomes a struct field: point the diagnostic at it, not at the whole string.
-                let field_start = s.span.start + 1 + source.len() + 1;
-                let field_span = Spanned::new(
-                    std::borrow::Cow::Borrowed(field),
-                    field_start.min(s.span.end)
-                        ..s.span
-                            .end
-                            .saturating_sub(1)
-                            .max(field_start.min(s.span.end)),
-                );
-                fine &= self.identifier(&field_span, "source field");
-                fine.then(|| (source.to_owned(), field.to_owned()))
-            });
+                    fine &= self.identifier(&field_span, "source field");
+                    fine.then(|| (source.to_owned(), field.to_owned()))
+                })
+        };
 
         let sensitivity = raw.sensitivity.as_ref().and_then(|s| {
             let parsed = Sensitivity::parse(&s.value);
@@ -580,6 +658,42 @@ impl Validator<'_> {
         let since = self
             .required(&raw.since, "since", &what, at)
             .filter(|s| self.version(s, "since"));
+
+        let owner = self.text(&raw.owner, "owner", &what, at);
+        let review = match &raw.review {
+            Some(r) if r.value.trim().is_empty() => {
+                self.push(Diagnostic::new(
+                    Code::EmptyText,
+                    r.span.clone(),
+                    format!("`review` of {what} is empty"),
+                ));
+                ok = false;
+                None
+            }
+            Some(r) => Some(r.value.to_string()),
+            None => {
+                if let (false, Some(s)) = (removed, sensitivity.filter(|s| s.needs_purpose())) {
+                    ok = false;
+                    let span = raw
+                        .sensitivity
+                        .as_ref()
+                        .map_or(at.clone(), |s| s.span.clone());
+                    self.push(
+                        Diagnostic::new(
+                            Code::ReviewRequired,
+                            span,
+                            format!("{what} is {} but names no approval in `review`", s.as_str()),
+                        )
+                        .with_help("add `review = \"<URL or ticket id of the data review>\"`; `telemetry-spec review OLD NEW` writes the request"),
+                    );
+                }
+                None
+            }
+        };
+        let expires = self.expires(raw, purpose.is_some(), removed, &what);
+        ok &= removed || expires.is_some();
+        let removed_in = self.removed_in(raw, removed, since, &what);
+        ok &= !removed || removed_in.is_some();
 
         let mut allow = Vec::new();
         for name in raw.allow.iter().flat_map(|a| &a.value) {
@@ -615,8 +729,42 @@ impl Validator<'_> {
                 Some((_, LeafKind::Scalar(Scalar::Enum))) => Some("Value"),
                 _ => None,
             },
+            removed,
         };
-        let item = match (id, category, label, description, path, typed, source, since) {
+        let item = match (
+            id,
+            category,
+            label,
+            description,
+            path,
+            typed,
+            source,
+            since,
+            owner,
+        ) {
+            (
+                Some(id),
+                Some(category),
+                Some(label),
+                Some(description),
+                Some(path),
+                Some(_),
+                Some(_),
+                Some(since),
+                Some(owner),
+            ) if ok && removed => Some(Entry::Removed(RemovedItem {
+                id: id.value.to_string(),
+                category: category.value.to_string(),
+                label: label.value.to_string(),
+                description: description.value.to_string(),
+                purpose: purpose.map(|p| p.value.to_string()),
+                path,
+                sensitivity,
+                owner: owner.value.to_string(),
+                review,
+                since: since.value.to_string(),
+                removed_in: removed_in.unwrap_or_default(),
+            })),
             (
                 Some(id),
                 Some(category),
@@ -626,7 +774,8 @@ impl Validator<'_> {
                 Some(typed),
                 Some((source, source_field)),
                 Some(since),
-            ) if ok => Some(Item {
+                Some(owner),
+            ) if ok => Some(Entry::Active(Item {
                 id: id.value.to_string(),
                 category: category.value.to_string(),
                 label: label.value.to_string(),
@@ -642,6 +791,14 @@ impl Validator<'_> {
                 source_field,
                 sensitivity,
                 since: since.value.to_string(),
+                owner: owner.value.to_string(),
+                review,
+                expires: expires.unwrap_or(Expiry::Never),
+                status: if status == Some(ItemStatus::Deprecated) {
+                    Status::Deprecated
+                } else {
+                    Status::Active
+                },
                 allow,
                 spans: ItemSpans {
                     item: at.clone(),
@@ -649,11 +806,145 @@ impl Validator<'_> {
                     path: raw.path.as_ref().map_or(at.clone(), |p| p.span.clone()),
                     label: label.span.clone(),
                     description: description.span.clone(),
+                    expires: raw.expires.as_ref().map_or(at.clone(), |e| e.span.clone()),
                 },
-            }),
+            })),
             _ => None,
         };
         (item, checks)
+    }
+
+    /// `status`: `active` when absent.
+    fn status(&mut self, raw: &RawItem, what: &dyn fmt::Display) -> Option<ItemStatus> {
+        const NAMES: [&str; 3] = ["active", "deprecated", "removed"];
+        let Some(s) = &raw.status else {
+            return Some(ItemStatus::Active);
+        };
+        match &*s.value {
+            "active" => Some(ItemStatus::Active),
+            "deprecated" => Some(ItemStatus::Deprecated),
+            "removed" => Some(ItemStatus::Removed),
+            other => {
+                let mut d = Diagnostic::new(
+                    Code::InvalidStatus,
+                    s.span.clone(),
+                    format!("unknown status `{}` of {what}", shorten(other)),
+                );
+                d = match did_you_mean(other, NAMES.iter().copied()) {
+                    Some(m) => d.with_help(format!("did you mean `{m}`?")),
+                    None => d.with_help("a status is `active`, `deprecated` or `removed`"),
+                };
+                self.push(d);
+                None
+            }
+        }
+    }
+
+    /// `expires`: required while the item is sent; `never` only with a purpose.
+    fn expires(
+        &mut self,
+        raw: &RawItem,
+        has_purpose: bool,
+        removed: bool,
+        what: &dyn fmt::Display,
+    ) -> Option<Expiry> {
+        let e = if removed {
+            raw.expires.as_ref()?
+        } else {
+            self.required(&raw.expires, "expires", what, &raw.span)?
+        };
+        let text = e.value.trim();
+        if text == "never" {
+            if has_purpose {
+                return Some(Expiry::Never);
+            }
+            self.push(
+                Diagnostic::new(
+                    Code::InvalidExpiry,
+                    e.span.clone(),
+                    format!("{what} never expires but states no `purpose`"),
+                )
+                .with_help("an item may be collected indefinitely only for a stated purpose: add `purpose = \"...\"`, or give `expires` a date or a version"),
+            );
+            return None;
+        }
+        if let Some(date) = Date::parse(text) {
+            return Some(Expiry::Date(date));
+        }
+        if crate::types::is_semver(text) {
+            return Some(Expiry::Version(text.to_owned()));
+        }
+        self.push(
+            Diagnostic::new(
+                Code::InvalidExpiry,
+                e.span.clone(),
+                format!("`expires` of {what} is not a date, a version or \"never\": `{}`", shorten(&e.value)),
+            )
+            .with_help("write a UTC day as YYYY-MM-DD (for example 2026-06-30), a product version such as 3.16.0, or \"never\""),
+        );
+        None
+    }
+
+    /// `removed-in`: required exactly when the item is removed, a version not before `since`.
+    fn removed_in(
+        &mut self,
+        raw: &RawItem,
+        removed: bool,
+        since: Option<&SString>,
+        what: &dyn fmt::Display,
+    ) -> Option<String> {
+        match (&raw.removed_in, removed) {
+            (None, false) => None,
+            (Some(r), false) => {
+                self.push(
+                    Diagnostic::new(
+                        Code::InvalidStatus,
+                        r.span.clone(),
+                        format!("{what} has `removed-in` but is not removed"),
+                    )
+                    .with_help(
+                        "set `status = \"removed\"` to stop sending it, or delete `removed-in`",
+                    ),
+                );
+                None
+            }
+            (None, true) => {
+                let span = raw
+                    .status
+                    .as_ref()
+                    .map_or(raw.span.clone(), |s| s.span.clone());
+                self.push(
+                    Diagnostic::new(
+                        Code::InvalidStatus,
+                        span,
+                        format!("{what} is removed but does not say in which version"),
+                    )
+                    .with_help("add `removed-in = \"<the product version that stopped sending it>\"`; the disclosure page lists it under \"No longer collected\""),
+                );
+                None
+            }
+            (Some(r), true) => {
+                if !self.version(r, "removed-in") {
+                    return None;
+                }
+                if let Some(since) = since
+                    && crate::diff::compare_versions(&r.value, &since.value)
+                        == std::cmp::Ordering::Less
+                {
+                    self.push(Diagnostic::new(
+                        Code::InvalidStatus,
+                        r.span.clone(),
+                        format!(
+                            "{what} is removed in {} but only collected since {}",
+                            shorten(&r.value),
+                            shorten(&since.value)
+                        ),
+                    ));
+                    return None;
+                }
+                Some(r.value.to_string())
+            }
+        }
     }
 
     fn path(&mut self, path: &SString) -> Option<Vec<String>> {
@@ -978,7 +1269,7 @@ struct ItemContext<'a> {
 }
 
 /// A run of items checked on their own, with the diagnostics found.
-type CheckedChunk = (Vec<(Option<Item>, ItemChecks)>, Vec<Diagnostic>);
+type CheckedChunk = (Vec<(Option<Entry>, ItemChecks)>, Vec<Diagnostic>);
 
 /// What the rules across items need to know about one item.
 #[derive(Clone, Copy)]
@@ -989,6 +1280,23 @@ struct ItemChecks {
     /// The suffix of the Rust type generated for the item's leaves (`Value` for an enum,
     /// `Entry` for a record), which must not collide with any other generated type.
     leaf_type: Option<&'static str>,
+    /// Removed items take no part in path and source-field uniqueness.
+    removed: bool,
+}
+
+/// One valid `[[item]]`: still sent, or kept only for the disclosure page's history.
+// Almost every item is active; boxing it would cost an allocation per item for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Entry {
+    Active(Item),
+    Removed(RemovedItem),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ItemStatus {
+    Active,
+    Deprecated,
+    Removed,
 }
 
 /// How an item is named in messages: by its id when it has one.
@@ -1028,7 +1336,8 @@ mod tests {
             "[[item]]\nid = \"{id}\"\ncategory = \"general\"\nlabel = \"{id}\"\n\
              description = \"The {id} item, described for a reviewer.\"\npath = \"{path}\"\n\
              type = \"{value_type}\"\n{extra}example = {example}\nsource = \"s.{id}\"\n\
-             sensitivity = \"technical\"\nsince = \"1.0.0\"\n"
+             sensitivity = \"technical\"\nsince = \"1.0.0\"\nowner = \"T\"\nreview = \"R-1\"\n\
+             expires = \"2099-12-31\"\n"
         )
     }
 

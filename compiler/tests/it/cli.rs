@@ -41,7 +41,7 @@ fn check_fails_with_one_on_spec_errors() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
-        err.starts_with("tests/fixtures/bad/E0008-path-prefix.toml:36:8: error[E0008]: "),
+        err.starts_with("tests/fixtures/bad/E0008-path-prefix.toml:39:8: error[E0008]: "),
         "{err}"
     );
 }

@@ -71,7 +71,8 @@ fn the_real_spec_against_itself_plus_one_item_reports_that_item() {
         "{text}\n[[item]]\nid = \"optimize_mode\"\ncategory = \"general\"\nlabel = \"Optimize mode\"\n\
          description = \"Whether Optimize runs against Camunda 7 or Camunda 8, as configured.\"\n\
          path = \"product.mode\"\ntype = \"string\"\nexample = \"camunda7\"\nsource = \"product.mode\"\n\
-         sensitivity = \"technical\"\nsince = \"3.3.0\"\n"
+         sensitivity = \"technical\"\nsince = \"3.3.0\"\n\
+         owner = \"Camunda Optimize team\"\nreview = \"DR-2\"\nexpires = \"2099-12-31\"\n"
     );
     let new = telemetry_spec::check("new", more.as_bytes())
         .into_spec()
@@ -127,11 +128,11 @@ fn type_bound_enum_and_pattern_changes_are_reported() {
     );
     let (before, after) = type_change("commands");
     assert!(
-        before.contains("matching ^[A-Z][A-Za-z0-9]*$, at most 1000"),
+        before.contains("matching ^(?:[A-Z][A-Za-z0-9]*)$, at most 1000"),
         "{before}"
     );
     assert!(
-        after.contains("matching ^[A-Z][A-Za-z]*$, at most 50"),
+        after.contains("matching ^(?:[A-Z][A-Za-z]*)$, at most 50"),
         "{after}"
     );
     let (before, after) = type_change("license_unlimited");

@@ -3,6 +3,7 @@
 
 mod camunda7;
 mod cli;
+mod compliance;
 mod diagnostics;
 mod diff;
 mod docs;
@@ -30,6 +31,19 @@ pub fn real_spec() -> telemetry_spec::ValidSpec {
     checked
         .into_spec()
         .unwrap_or_else(|_| panic!("the real spec must be valid:\n{rendered}"))
+}
+
+/// The day and product version fixtures are judged at, so that expiry diagnostics do not
+/// depend on when the tests run.
+pub fn fixed_at() -> telemetry_spec::expiry::At {
+    telemetry_spec::expiry::At {
+        today: telemetry_spec::expiry::Date {
+            year: 2030,
+            month: 6,
+            day: 1,
+        },
+        product_version: Some("3.15.0".to_owned()),
+    }
 }
 
 /// Asserts against a snapshot in the top-level `snapshots/` directory, shared with the
