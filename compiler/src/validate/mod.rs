@@ -1207,6 +1207,14 @@ impl<'s> PathTree<'s> {
     fn claim_type(&mut self, v: &mut Validator<'_>, path: &SString, suffix: &str) {
         let segments: Vec<&str> = path.value.split('.').collect();
         let name = format!("{}{suffix}", naming::struct_name(&segments));
+        if PRELUDE.contains(&name.as_str()) {
+            v.push(Diagnostic::new(
+                Code::NameCollision,
+                path.span.clone(),
+                format!("the item at `{}` needs the Rust type `{name}`, the name of a standard type the generated code uses", shorten(&path.value)),
+            ));
+            return;
+        }
         match self.structs.entry(name) {
             std::collections::hash_map::Entry::Vacant(free) => {
                 free.insert(usize::MAX);
@@ -1240,6 +1248,17 @@ impl<'s> PathTree<'s> {
         }
         self.nodes[node].is_struct = true;
         let name = naming::struct_name(segments);
+        if PRELUDE.contains(&name.as_str()) {
+            v.push(
+                Diagnostic::new(
+                    Code::NameCollision,
+                    path.span.clone(),
+                    format!("the object `{}` would become the Rust struct `{name}`, the name of a standard type the generated code uses", shorten(&segments.join("."))),
+                )
+                .with_help("rename a segment of the path"),
+            );
+            return false;
+        }
         if self.structs.contains_key(&name) {
             v.push(
                 Diagnostic::new(
@@ -1255,6 +1274,11 @@ impl<'s> PathTree<'s> {
         true
     }
 }
+
+/// Standard names the generated code uses unqualified: no generated type may take one.
+const PRELUDE: &[&str] = &[
+    "String", "Vec", "Option", "Some", "None", "Box", "Result", "Ok", "Err",
+];
 
 /// Below this many items, items are checked on one thread: spawning costs more than it saves.
 const PARALLEL_ITEMS: usize = 2_000;
@@ -1383,6 +1407,21 @@ mod tests {
             item("two", "a-b-value.c", "string", ""),
         ]);
         assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[test]
+    fn generated_types_may_not_take_standard_names() {
+        let found = codes(&[item("a", "string.x", "string", "")]);
+        assert!(
+            found.iter().any(|(c, m)| *c == Code::NameCollision
+                && m.contains("`String`, the name of a standard type")),
+            "{found:?}"
+        );
+        let found = codes(&[item("a", "option.x", "string", "")]);
+        assert!(
+            found.iter().any(|(c, _)| *c == Code::NameCollision),
+            "{found:?}"
+        );
     }
 
     #[test]

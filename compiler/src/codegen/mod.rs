@@ -5,8 +5,9 @@
 //! `Default` and no constructor with defaults, so when an item is added to the spec every
 //! implementation that builds that source's struct stops compiling until it fills the new field.
 //! The generated code needs `serde` (derive), `tokio` (macros), `futures-util`, `tracing`,
-//! `indexmap` (serde) and `telemetry-types` in the crate that includes it. It names `Option`,
-//! `String` and `Vec` by their full paths, so a payload object called `string` cannot shadow them.
+//! `indexmap` (serde) and `telemetry-types` in the crate that includes it. Validation refuses
+//! paths that would generate a type named like a prelude type (`String`, `Option`, ...), which
+//! the generated code uses by its short name.
 
 use std::collections::HashMap;
 
@@ -15,9 +16,12 @@ use crate::fastmap::FastMap;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
+mod text;
+
 use crate::model::{Item, ValidSpec};
 use crate::naming;
 use crate::types::{IfUnavailable, Leaf, Scalar, Shape, ValueType};
+use text::{object_struct_text, source_struct_text, value_text};
 
 /// The generated Rust source for `spec`, formatted, starting with an `@generated` header.
 pub fn rust(spec: &ValidSpec) -> String {
@@ -162,6 +166,8 @@ impl Piece {
             // The item table is most of the generated code at scale, and all of it is string
             // literals: building its syntax tree directly skips printing tokens only to parse
             // them again, which is where most of the time would go.
+            Piece::Object(index) => object_struct_text(ctx, index),
+            Piece::Source(index) => source_struct_text(ctx, index),
             Piece::ItemConsts(start, end) => {
                 let mut out = String::new();
                 for item in &ctx.spec.items[start..end] {
@@ -188,13 +194,13 @@ impl Piece {
     fn tokens(self, ctx: &Context<'_>) -> TokenStream {
         match self {
             Piece::Constants => constants(ctx.spec),
-            Piece::Object(index) => object_struct(ctx, index),
+            Piece::Object(_) | Piece::Source(_) => TokenStream::new(),
             Piece::ItemTypes(index) => item_types(&ctx.spec.items[index]),
             Piece::SourceError => quote! {
                 /// Why a source could not be read; logged, never sent.
                 pub type SourceError = Box<dyn ::std::error::Error + Send + Sync + 'static>;
             },
-            Piece::Source(index) => source_struct_def(ctx, index),
+
             Piece::SourcesTrait => sources_trait(ctx.spec),
             Piece::ExampleSources => example_sources(ctx.spec),
             Piece::Collect => collect_fn(ctx),
@@ -384,8 +390,12 @@ fn struct_ident(path: &[String]) -> Ident {
     ident(&naming::struct_name(path))
 }
 
+fn source_struct_name(source: &str) -> String {
+    format!("{}Data", naming::pascal_case(source))
+}
+
 fn source_struct(source: &str) -> Ident {
-    format_ident!("{}Data", naming::pascal_case(source))
+    ident(&source_struct_name(source))
 }
 
 /// `#[serde(rename = "...")]` where the JSON key differs from the Rust field name.
@@ -413,6 +423,18 @@ impl Renames {
         } else {
             TokenStream::new()
         }
+    }
+
+    /// [`Renames::field`] as text: the field name and its rename attribute, if it needs one.
+    fn field_text(&self, key: &str) -> (String, Option<String>) {
+        let name = naming::field_name(key);
+        let serialized = if self.kebab {
+            name.replace('_', "-")
+        } else {
+            name.clone()
+        };
+        let rename = (serialized != key).then(|| format!("#[serde(rename = {key:?})]"));
+        (name, rename)
     }
 
     /// The field's identifier and its `#[serde(rename)]`, if the container rule misses it.
@@ -457,7 +479,7 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
         Scalar::Counter => quote!(u64),
         Scalar::Number => quote!(f64),
         Scalar::Boolean => quote!(bool),
-        _ => quote!(::std::string::String),
+        _ => quote!(String),
     }
 }
 
@@ -469,51 +491,6 @@ fn leaf_type(item: &Item, payload: &TokenStream) -> TokenStream {
             quote!(#payload #name)
         }
         Leaf::Scalar(s) => scalar_type(*s),
-    }
-}
-
-/// The Rust type of an item's whole value (never `Option`); `payload` as in [`leaf_type`].
-fn whole_type(item: &Item, payload: &TokenStream) -> TokenStream {
-    let leaf = leaf_type(item, payload);
-    match &item.value_type.shape {
-        Shape::One => leaf,
-        Shape::List => quote!(::std::vec::Vec<#leaf>),
-        Shape::Map { .. } => {
-            let name = struct_ident(&item.path);
-            quote!(#payload #name)
-        }
-        Shape::OpenMap { .. } => quote!(::indexmap::IndexMap<::std::string::String, #leaf>),
-    }
-}
-
-/// The type of an item's field in its payload struct: `Option` where it may be absent.
-fn value_type(item: &Item) -> TokenStream {
-    let whole = whole_type(item, &TokenStream::new());
-    if item.is_optional() {
-        quote!(::core::option::Option<#whole>)
-    } else {
-        whole
-    }
-}
-
-/// The type of an item's field in its source struct: `Option` unless a failure reports
-/// "Unknown", so a source can say it has nothing.
-fn source_value_type(item: &Item) -> TokenStream {
-    let whole = whole_type(item, &quote!(super::payload::));
-    if item.if_unavailable == IfUnavailable::Unknown {
-        whole
-    } else {
-        quote!(::core::option::Option<#whole>)
-    }
-}
-
-/// The serde attributes of an item's payload field: left out when `None` for `omit`.
-fn absent_attrs(rule: IfUnavailable) -> TokenStream {
-    match rule {
-        IfUnavailable::Omit => {
-            quote!(#[serde(default, skip_serializing_if = "Option::is_none")])
-        }
-        _ => TokenStream::new(),
     }
 }
 
@@ -547,49 +524,6 @@ fn constants(spec: &ValidSpec) -> TokenStream {
 
         fn unknown<T: Fallback>() -> T {
             T::unknown()
-        }
-    }
-}
-
-fn object_struct(ctx: &Context<'_>, index: usize) -> TokenStream {
-    let object = &ctx.objects[index];
-    let name = struct_ident(&object.path);
-    let doc = if object.path.is_empty() {
-        " The whole telemetry payload, exactly as it is sent.".to_owned()
-    } else {
-        format!(" The JSON object at `{}`.", object.path.join("."))
-    };
-    let renames = Renames::for_keys(object.members.iter().map(Member::segment));
-    let container = renames.container();
-    let fields = object.members.iter().map(|member| match member {
-        Member::Object { segment, index } => {
-            let (field, rename) = renames.field(segment);
-            let path = &ctx.objects[*index].path;
-            let ty = struct_ident(path);
-            match ctx.optional_object(path) {
-                Some(rule) => {
-                    let attrs = absent_attrs(rule);
-                    quote!(#rename #attrs pub #field: ::core::option::Option<#ty>,)
-                }
-                None => quote!(#rename pub #field: #ty,),
-            }
-        }
-        Member::Leaf { segment, item } => {
-            let item = &ctx.spec.items[*item];
-            let (field, rename) = renames.field(segment);
-            let ty = value_type(item);
-            let attrs = absent_attrs(item.if_unavailable);
-            let doc = format!(" {} (item `{}`): {}", item.label, item.id, item.description);
-            quote!(#[doc = #doc] #rename #attrs pub #field: #ty,)
-        }
-    });
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        #container
-        pub struct #name {
-            #(#fields)*
         }
     }
 }
@@ -685,7 +619,7 @@ fn map_struct(
     let fields = keys.iter().map(|k| {
         let (f, rename) = renames.field(k);
         if optional.contains(k) {
-            quote!(#rename #[serde(default, skip_serializing_if = "Option::is_none")] pub #f: ::core::option::Option<#leaf>,)
+            quote!(#rename #[serde(default, skip_serializing_if = "Option::is_none")] pub #f: Option<#leaf>,)
         } else {
             quote!(#rename pub #f: #leaf,)
         }
@@ -720,57 +654,6 @@ fn map_struct(
     }
 }
 
-fn source_struct_def(ctx: &Context<'_>, index: usize) -> TokenStream {
-    let source = &ctx.spec.sources[index];
-    let name = source_struct(&source.id);
-    let items = ctx.source_items(&source.id);
-    let fields = items.iter().map(|item| {
-        let field = ident(&item.source_field);
-        let ty = source_value_type(item);
-        quote!(pub #field: #ty,)
-    });
-    let unknown = items.iter().map(|item| {
-        let field = ident(&item.source_field);
-        if item.if_unavailable == IfUnavailable::Unknown {
-            quote!(#field: super::unknown(),)
-        } else {
-            quote!(#field: None,)
-        }
-    });
-    let examples = items.iter().map(|item| {
-        let field = ident(&item.source_field);
-        let value = value_expr(item, &item.example, &quote!(super::payload::));
-        if item.if_unavailable == IfUnavailable::Unknown {
-            quote!(#field: #value,)
-        } else {
-            quote!(#field: Some(#value),)
-        }
-    });
-    let doc = format!(
-        " What the `{}` source provides: {}",
-        source.id, source.description
-    );
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug, Clone, PartialEq)]
-        pub struct #name {
-            #(#fields)*
-        }
-
-        impl #name {
-            /// What a failed source reports: "Unknown" in text items, nothing in the others.
-            pub fn unknown() -> Self {
-                Self { #(#unknown)* }
-            }
-
-            /// Every item of this source at its example value from the spec.
-            pub fn example() -> Self {
-                Self { #(#examples)* }
-            }
-        }
-    }
-}
-
 /// `ExampleSources`: every source answering with its `example()`.
 fn example_sources(spec: &ValidSpec) -> TokenStream {
     let methods = spec.sources.iter().map(|source| {
@@ -794,104 +677,12 @@ fn example_sources(spec: &ValidSpec) -> TokenStream {
     }
 }
 
-/// A value of `item` (its example or fallback, already checked against its type) as a Rust
-/// expression; `payload` is the path to the `payload` module from where it is used.
-fn value_expr(item: &Item, value: &serde_json::Value, payload: &TokenStream) -> TokenStream {
-    use serde_json::Value;
-    let leaf = |v: &Value| leaf_expr(item, v, payload);
-    match (&item.value_type.shape, value) {
-        (Shape::List, Value::Array(values)) => {
-            let values = values.iter().map(leaf);
-            quote!(::std::vec![#(#values),*])
-        }
-        (Shape::Map { keys, optional }, Value::Object(map)) => {
-            let ty = struct_ident(&item.path);
-            let renames = Renames::for_keys(keys.iter().map(|k| k.as_ref()));
-            let fields = keys.iter().map(|k| {
-                let (f, _) = renames.field(k);
-                match (map.get(k.as_ref()), optional.contains(k)) {
-                    (Some(v), true) => {
-                        let v = leaf(v);
-                        quote!(#f: Some(#v),)
-                    }
-                    (Some(v), false) => {
-                        let v = leaf(v);
-                        quote!(#f: #v,)
-                    }
-                    (None, _) => quote!(#f: None,),
-                }
-            });
-            quote!(#payload #ty { #(#fields)* })
-        }
-        (Shape::OpenMap { .. }, Value::Object(map)) => {
-            let entries = map.iter().map(|(k, v)| {
-                let v = leaf(v);
-                quote!((::std::string::String::from(#k), #v))
-            });
-            quote!(::indexmap::IndexMap::from([#(#entries),*]))
-        }
-        (_, v) => leaf(v),
-    }
-}
-
-fn leaf_expr(item: &Item, value: &serde_json::Value, payload: &TokenStream) -> TokenStream {
-    match &item.value_type.leaf {
-        Leaf::Scalar(s) => scalar_expr(item, *s, value, payload),
-        Leaf::Record(fields) => {
-            let name = leaf_ident(item);
-            let renames = Renames::for_keys(fields.iter().map(|f| f.name.as_ref()));
-            let members = fields.iter().map(|f| {
-                let (field, _) = renames.field(&f.name);
-                let v = scalar_expr(item, f.scalar, &value[f.name.as_ref()], payload);
-                quote!(#field: #v,)
-            });
-            quote!(#payload #name { #(#members)* })
-        }
-    }
-}
-
-fn scalar_expr(
-    item: &Item,
-    scalar: Scalar,
-    value: &serde_json::Value,
-    payload: &TokenStream,
-) -> TokenStream {
-    match scalar {
-        Scalar::Enum => {
-            let name = leaf_ident(item);
-            let text = value.as_str().unwrap_or_default();
-            let mut seen = std::collections::HashSet::new();
-            let variant = item
-                .rules
-                .values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v, enum_variant(v, i, &mut seen)))
-                .find(|(v, _)| *v == text)
-                .map(|(_, variant)| variant);
-            quote!(#payload #name::#variant)
-        }
-        Scalar::Integer => {
-            let n = value.as_i64().unwrap_or_default();
-            quote!(#n)
-        }
-        Scalar::Counter => {
-            let n = value.as_u64().unwrap_or_default();
-            quote!(#n)
-        }
-        Scalar::Number => {
-            let n = value.as_f64().unwrap_or_default();
-            quote!(#n)
-        }
-        Scalar::Boolean => {
-            let b = value.as_bool().unwrap_or_default();
-            quote!(#b)
-        }
-        _ => {
-            let text = value.as_str().unwrap_or_default();
-            quote!(::std::string::String::from(#text))
-        }
-    }
+/// A value of `item` (its fallback, already checked against its type) as tokens, for code
+/// that is still built with `quote`; see [`value_text`].
+fn value_expr(item: &Item, value: &serde_json::Value, payload: &str) -> TokenStream {
+    value_text(item, value, payload)
+        .parse()
+        .unwrap_or_else(|_| quote!(::core::unreachable!()))
 }
 
 fn sources_trait(spec: &ValidSpec) -> TokenStream {
@@ -1005,7 +796,7 @@ fn build_object(
             let source_field = ident(&item.source_field);
             match (&item.fallback, item.if_unavailable) {
                 (Some(fallback), IfUnavailable::Fallback) => {
-                    let fallback = value_expr(item, fallback, &quote!(payload::));
+                    let fallback = value_expr(item, fallback, "payload::");
                     quote!(#field: #var.#source_field.unwrap_or_else(|| #fallback),)
                 }
                 _ => quote!(#field: #var.#source_field,),
