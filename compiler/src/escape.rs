@@ -6,6 +6,24 @@
 /// literally, and a line break stays a line break without ending the table row.
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
+    // At the start of a paragraph, `1. ` or `1) ` would begin an ordered list, and `- `, `+ `
+    // or `--` a list or a rule: escape the marker so the text stays a paragraph (`>` becomes
+    // `&gt;` below, `*` and `#` are always escaped). A version such as `3.2.0` is left alone.
+    let bytes = text.as_bytes();
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    let then_space = |at: usize| matches!(bytes.get(at), None | Some(b' ' | b'\t'));
+    let text = match bytes.get(digits) {
+        Some(b'.' | b')') if digits > 0 && then_space(digits + 1) => {
+            out.push_str(&text[..digits]);
+            out.push('\\');
+            &text[digits..]
+        }
+        Some(b'-' | b'+') if digits == 0 && (then_space(1) || bytes.get(1) == bytes.first()) => {
+            out.push('\\');
+            text
+        }
+        _ => text,
+    };
     for c in text.chars() {
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {

@@ -8,7 +8,10 @@ pub fn describe(value_type: &ValueType, rules: &Rules) -> String {
     let leaf = describe_leaf(&value_type.leaf, rules);
     match &value_type.shape {
         Shape::One => leaf,
-        Shape::List => format!("a list; each element: {leaf}"),
+        Shape::List => format!(
+            "a list of at most {} elements; each element: {leaf}",
+            rules.max_items
+        ),
         Shape::Map { optional, .. } if optional.is_empty() => {
             format!("for each key: {leaf}")
         }
@@ -19,7 +22,10 @@ pub fn describe(value_type: &ValueType, rules: &Rules) -> String {
         Shape::OpenMap {
             key_pattern,
             max_keys,
-        } => format!("up to {max_keys} keys, each matching `{key_pattern}`; for each key: {leaf}"),
+        } => format!(
+            "up to {max_keys} keys of at most {} bytes, each matching `{key_pattern}`; for each key: {leaf}",
+            rules.max_length
+        ),
     }
 }
 
@@ -38,11 +44,14 @@ fn describe_leaf(leaf: &Leaf, rules: &Rules) -> String {
 
 fn describe_scalar(scalar: Scalar, rules: &Rules) -> String {
     let base = match scalar {
-        Scalar::String => "text".to_owned(),
+        Scalar::String => format!("text of at most {} bytes", rules.max_length),
         Scalar::Uuid => "a UUID".to_owned(),
         Scalar::Date => "a date (yyyy-MM-dd)".to_owned(),
         Scalar::Datetime => "a date and time with its offset from UTC (RFC 3339)".to_owned(),
-        Scalar::Semver => "a version number such as 3.2.0".to_owned(),
+        Scalar::Semver => format!(
+            "a version number such as 3.2.0, at most {} bytes",
+            rules.max_length
+        ),
         Scalar::Flag => "the text \"true\" or \"false\"".to_owned(),
         Scalar::Enum => format!("one of: {}", rules.values.join(", ")),
         Scalar::Integer => "whole number".to_owned(),
@@ -96,7 +105,7 @@ mod tests {
         };
         assert_eq!(
             describe(&ValueType::list(Scalar::Enum), &enums),
-            "a list; each element: one of: cockpit, admin, tasklist"
+            "a list of at most 1000 elements; each element: one of: cockpit, admin, tasklist"
         );
         let timed = Rules {
             min: Some(0.0),
@@ -120,7 +129,7 @@ mod tests {
         };
         assert_eq!(
             describe(&commands, &Rules::DEFAULT),
-            "up to 500 keys, each matching `^[A-Za-z]+$`; for each key: an object {count: whole number >= 0}"
+            "up to 500 keys of at most 1024 bytes, each matching `^[A-Za-z]+$`; for each key: an object {count: whole number >= 0}"
         );
         assert_eq!(
             describe_unavailable(IfUnavailable::Fallback, Some(&serde_json::json!(0))),

@@ -14,15 +14,24 @@ const CORPUS: &[&str] = &[
     "_under_ *star* ~~gone~~ <https://evil.example/auto> [ref][1]",
     "# Heading\n> quote\n- list",
     "<img src=x onerror=alert(1)> &lt;already&gt; \\*escaped\\*",
+    "1. Approved by legal",
+    "- a list item",
+    "> a quote",
 ];
 
-/// The fixture spec with the first item's label and description set to `text`.
+/// The fixture spec with the first category's summary and the first item's label and
+/// description set to `text`.
 fn spec_with(text: &str) -> telemetry_spec::ValidSpec {
     let base = std::fs::read_to_string(repo_root().join("tests/fixtures/diff/base.toml"))
         .unwrap_or_else(|e| panic!("{e}"));
     let quoted = toml_string(text);
     let spec = base
         .replacen("label = \"Product name\"", &format!("label = {quoted}"), 1)
+        .replacen(
+            "summary = \"Facts about the installation.\"",
+            &format!("summary = {quoted}"),
+            1,
+        )
         .replacen(
             "description = \"The name of the product that sends the report.\"",
             &format!("description = {quoted}"),
