@@ -5,6 +5,7 @@
 //! a token or the installation id. Every scrape builds the metrics afresh from the scheduler's
 //! counters and one read of the send state, so nothing is kept between scrapes.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -42,10 +43,51 @@ pub fn pause_reason(shared: &Shared) -> Option<&'static str> {
     }
 }
 
+/// The last answer of [`ready`], shared by every probe.
+#[derive(Debug, Default)]
+pub struct Readiness {
+    last: std::sync::Mutex<Option<(std::time::Instant, Result<(), &'static str>)>>,
+    checking: std::sync::atomic::AtomicBool,
+}
+
+/// How long one readiness answer is reused.
+const READY_FRESH: Duration = Duration::from_secs(2);
+
 /// Whether the runtime can do its work: the configuration was loaded (it is, or the runtime
 /// would not have started) and the store answers a read of the send state in time. The reason
 /// given is generic, because probes need no token; the store's own error is logged.
-pub async fn ready(shared: &Shared) -> Result<(), &'static str> {
+///
+/// Probes need no token, so anyone can send many at once: they are answered from the last
+/// check, and only one check of the store runs at a time, in the background once there is an
+/// answer. A slow store cannot make probes hold the control API's connection slots.
+pub async fn ready(shared: &Arc<Shared>) -> Result<(), &'static str> {
+    let last = shared.readiness.last.lock().ok().and_then(|l| *l);
+    let stale = last.is_none_or(|(at, _)| at.elapsed() > READY_FRESH);
+    if stale && !shared.readiness.checking.swap(true, Ordering::AcqRel) {
+        let shared_for_check = Arc::clone(shared);
+        let check = async move {
+            let result = check_store(&shared_for_check).await;
+            if let Ok(mut l) = shared_for_check.readiness.last.lock() {
+                *l = Some((std::time::Instant::now(), result));
+            }
+            shared_for_check
+                .readiness
+                .checking
+                .store(false, Ordering::Release);
+            result
+        };
+        match last {
+            // The first probe waits for the first answer; later ones never wait.
+            None => return check.await,
+            Some(_) => {
+                tokio::spawn(check);
+            }
+        }
+    }
+    last.map_or(Err("readiness is being checked"), |(_, result)| result)
+}
+
+async fn check_store(shared: &Shared) -> Result<(), &'static str> {
     match tokio::time::timeout(STORE_TIMEOUT, shared.parts.store.send_state()).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => {

@@ -149,6 +149,8 @@ pub struct Shared {
     pub parts: Parts,
     pub metrics: Arc<Metrics>,
     enabled_tx: watch::Sender<bool>,
+    /// The last readiness check and when it ran (see [`crate::metrics::ready`]).
+    pub readiness: crate::metrics::Readiness,
 }
 
 impl Shared {
@@ -237,6 +239,7 @@ pub fn start_with(config: Config, options: Options) -> Result<Handle, StartError
         parts,
         metrics: Arc::new(Metrics::default()),
         enabled_tx,
+        readiness: crate::metrics::Readiness::default(),
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

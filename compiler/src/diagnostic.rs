@@ -133,6 +133,8 @@ codes! {
         "Every item should name the approval it was collected under in `review`.";
     ExpiresSoon = "W0007", "expires-soon", Warning:
         "An item that expires within 30 days (or with the next minor version) needs a renewal or a removal soon.";
+    MissingUnit = "W0008", "missing-unit", Warning:
+        "A `number` should state its `unit`, or a reviewer cannot tell what 1.5 means.";
 }
 
 impl Code {

@@ -67,6 +67,14 @@ pub fn lints(spec: &ValidSpec) -> Vec<Diagnostic> {
             ),
             Some(_) => {}
         }
+        let number = |s: telemetry_types::Scalar| s == telemetry_types::Scalar::Number;
+        if item.value_type.leaf.scalar().is_some_and(number) && item.rules.unit.is_none() {
+            warn(
+                Code::MissingUnit,
+                format!("item `{}` is a number without a `unit`", item.id),
+                "add `unit = \"seconds\"` (or bytes, percent, ...); reviewers read numbers by their unit",
+            );
+        }
         if item.review.is_none() {
             warn(
                 Code::MissingReview,

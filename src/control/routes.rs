@@ -148,7 +148,7 @@ async fn route(control: &Control, mut req: Request<Incoming>) -> (Reply, Option<
             )
         }
         (_, "/" | "/api/telemetry/disclosure" | "/healthz" | "/readyz" | "/metrics") => {
-            (method_not_allowed("GET"), None)
+            (method_not_allowed("GET, HEAD"), None)
         }
         (_, "/api/me" | "/api/settings" | "/api/status" | "/api/telemetry/preview") => {
             let now = control.shared.parts.clock.now();
@@ -231,8 +231,8 @@ async fn api(control: &Control, req: Request<Incoming>, user: &User) -> Reply {
             let (payload, _) = crate::runtime::preview(&shared.parts).await;
             json(StatusCode::OK, &payload)
         }
-        (_, "/api/settings") => method_not_allowed("GET, PUT"),
-        _ => method_not_allowed("GET"),
+        (_, "/api/settings") => method_not_allowed("GET, HEAD, PUT"),
+        _ => method_not_allowed("GET, HEAD"),
     }
 }
 

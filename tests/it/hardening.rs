@@ -386,3 +386,61 @@ fn the_state_directory_is_checked_with_the_cluster_store_too() {
         "the ledger's directory must be refused with the cluster store too: {err}"
     );
 }
+
+#[test]
+fn probes_against_a_hung_store_do_not_take_the_connection_slots() {
+    // A cluster store that accepts connections and never answers: every read of it hangs
+    // until its timeout.
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let hung_addr = hung.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let dir = TempDir::new("probe-flood");
+    let port = free_port();
+    let cfg = dir.join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[elasticsearch]\nurl = \"http://{hung_addr}\"\n[state]\nkind = \"elasticsearch\"\ndir = \"{}\"\n{}",
+            dir.join("state").display(),
+            control_section(&format!("127.0.0.1:{port}"))
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let _daemon = Proc {
+        child: bin(&cfg)
+            .arg("run")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}")),
+    };
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    assert!(
+        wait_until(Duration::from_secs(20), || TcpStream::connect(addr).is_ok()),
+        "the control API did not come up"
+    );
+    // 100 probes at once, each left open as a client that waits for its answer would.
+    let mut probes: Vec<TcpStream> = (0..100)
+        .filter_map(|_| TcpStream::connect(addr).ok())
+        .collect();
+    for p in &mut probes {
+        let _ = p.write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let answer = raw(
+        addr,
+        &format!(
+            "GET /api/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {USER_TOKEN}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "a legitimate request failed while probes waited on the store: {answer:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(hung);
+}

@@ -163,7 +163,7 @@ fn a_refused_report_never_leaves_and_is_logged_and_recorded_without_its_value() 
         } else {
             "3.2.0".to_owned()
         };
-        let cfg = config(&format!(
+        let config_text = format!(
             "[telemetry]\ninitializeTelemetry = true\ntelemetryEndpoint = \"{}\"\ninitialDelaySeconds = 0\n\
              [optimize]\nversion = \"{version}\"\nedition = \"enterprise\"\n[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n\
              [http]\ncaFile = \"{}\"\nsourceTimeoutSeconds = 2\n[state]\ndir = \"{}\"\n\
@@ -172,7 +172,8 @@ fn a_refused_report_never_leaves_and_is_logged_and_recorded_without_its_value() 
             ca.display(),
             dir.join("state").display(),
             engine.url()
-        ));
+        );
+        let cfg = config(&config_text);
         let handle = optimize_telemetry::runtime::start(cfg).unwrap_or_else(|e| panic!("{e}"));
         let ledger = dir.join("state/audit.jsonl");
         assert!(
@@ -213,5 +214,54 @@ fn a_refused_report_never_leaves_and_is_logged_and_recorded_without_its_value() 
             "{case}: the value leaked"
         );
         assert_eq!(text.lines().count(), 1, "{case}: one refusal per period");
+        // The log, from a real `run` process on the same configuration and a fresh state: one
+        // line naming the item and rule, never the value.
+        let process_dir = TempDir::new("refused-log");
+        let file = process_dir.join("c.toml");
+        std::fs::write(
+            &file,
+            config_text.replace(
+                &dir.join("state").display().to_string(),
+                &process_dir.join("state").display().to_string(),
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut daemon = crate::daemon::Proc {
+            child: crate::daemon::bin(&file)
+                .args(["--log-format", "json", "run"])
+                .env("OPTIMIZE_TELEMETRY_CONTROL_ADDRESS", "127.0.0.1:0")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap_or_else(|e| panic!("{e}")),
+        };
+        let process_ledger = process_dir.join("state/audit.jsonl");
+        assert!(
+            wait_until(Duration::from_secs(20), || std::fs::read_to_string(
+                &process_ledger
+            )
+            .is_ok_and(|t| t.contains("refused before sending"))),
+            "{case}: the process did not refuse"
+        );
+        let _ = daemon.child.kill();
+        let _ = daemon.child.wait();
+        let mut log = String::new();
+        if let Some(mut e) = daemon.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut log);
+        }
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("refusing to send a report"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{case}: {log}");
+        assert!(
+            lines[0].contains(item) && lines[0].contains(rule),
+            "{case}: {}",
+            lines[0]
+        );
+        assert!(
+            !log.contains("7777") && !log.contains("not-a-uuid-4242"),
+            "{case}: the value reached the log"
+        );
     }
 }
