@@ -187,6 +187,16 @@ mod tests {
         })
     }
 
+    /// Every refusal of `p`, as logged.
+    fn shown(p: &Value) -> Vec<String> {
+        check(p)
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
     #[test]
     fn the_documented_shape_passes() {
         assert_eq!(check(&example()), Ok(()));
@@ -217,12 +227,7 @@ mod tests {
         p["product"]["version"] = json!(format!("3.2.0-{huge}"));
         p["product"]["internals"]["engine-installation-ids"] = json!(["not-a-uuid"]);
         p["product"]["internals"]["license-key"]["unlimited"] = json!(true);
-        let shown: Vec<String> = check(&p)
-            .err()
-            .unwrap_or_default()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let shown = shown(&p);
         assert_eq!(
             shown,
             [
@@ -245,12 +250,7 @@ mod tests {
             let name = product.remove("name").unwrap_or_default();
             p["product.name"] = name;
         }
-        let shown: Vec<String> = check(&p)
-            .err()
-            .unwrap_or_default()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let shown = shown(&p);
         assert!(
             shown.contains(
                 &"`(top level)` has a key holding `.`, which no disclosed key does".to_owned()
@@ -271,12 +271,7 @@ mod tests {
         if let Some(db) = p["product"]["internals"]["database"].as_object_mut() {
             db.remove("vendor");
         }
-        let shown: Vec<String> = check(&p)
-            .err()
-            .unwrap_or_default()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let shown = shown(&p);
         assert_eq!(
             shown,
             [

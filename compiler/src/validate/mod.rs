@@ -83,6 +83,27 @@ impl Validator<'_> {
         value.as_ref()
     }
 
+    /// An optional text that a reviewer reads: absent, or not blank (`ok` turns false if blank).
+    fn optional_text<'s, 't>(
+        &mut self,
+        value: &'s Option<SString<'t>>,
+        key: &str,
+        what: &dyn fmt::Display,
+        ok: &mut bool,
+    ) -> Option<&'s SString<'t>> {
+        let value = value.as_ref()?;
+        if value.value.trim().is_empty() {
+            self.push(Diagnostic::new(
+                Code::EmptyText,
+                value.span.clone(),
+                format!("`{key}` of {what} is empty"),
+            ));
+            *ok = false;
+            return None;
+        }
+        Some(value)
+    }
+
     /// A required text that a reviewer reads: present and not blank.
     fn text<'s, 't>(
         &mut self,
@@ -558,18 +579,7 @@ impl Validator<'_> {
 
         let label = self.text(&raw.label, "label", &what, at);
         let description = self.text(&raw.description, "description", &what, at);
-        let purpose = match &raw.purpose {
-            Some(p) if p.value.trim().is_empty() => {
-                self.push(Diagnostic::new(
-                    Code::EmptyText,
-                    p.span.clone(),
-                    format!("`purpose` of {what} is empty"),
-                ));
-                ok = false;
-                None
-            }
-            other => other.as_ref(),
-        };
+        let purpose = self.optional_text(&raw.purpose, "purpose", &what, &mut ok);
 
         let path = self
             .required(&raw.path, "path", &what, at)
@@ -640,16 +650,7 @@ impl Validator<'_> {
             let parsed = Sensitivity::parse(&s.value);
             if parsed.is_none() {
                 let names: Vec<&str> = Sensitivity::ALL.iter().map(|s| s.as_str()).collect();
-                let mut d = Diagnostic::new(
-                    Code::UnknownSensitivity,
-                    s.span.clone(),
-                    format!("unknown sensitivity `{}`", shorten(&s.value)),
-                );
-                d = match did_you_mean(&s.value, names.iter().copied()) {
-                    Some(m) => d.with_help(format!("did you mean `{m}`?")),
-                    None => d.with_help(format!("known sensitivities: {}", names.join(", "))),
-                };
-                self.push(d);
+                self.unknown_name(Code::UnknownSensitivity, s, "sensitivity", &names);
                 ok = false;
             }
             parsed
@@ -660,17 +661,9 @@ impl Validator<'_> {
             .filter(|s| self.version(s, "since"));
 
         let owner = self.text(&raw.owner, "owner", &what, at);
-        let review = match &raw.review {
-            Some(r) if r.value.trim().is_empty() => {
-                self.push(Diagnostic::new(
-                    Code::EmptyText,
-                    r.span.clone(),
-                    format!("`review` of {what} is empty"),
-                ));
-                ok = false;
-                None
-            }
+        let review = match self.optional_text(&raw.review, "review", &what, &mut ok) {
             Some(r) => Some(r.value.to_string()),
+            None if raw.review.is_some() => None,
             None => {
                 if let (false, Some(s)) = (removed, sensitivity.filter(|s| s.needs_purpose())) {
                     ok = false;

@@ -27,6 +27,14 @@ pub(super) struct Typed {
     pub example: Value,
 }
 
+/// Where a diagnostic about the type's rules points: the `type` value, else the item.
+fn type_span(raw: &RawItem) -> crate::source::Span {
+    raw.value_type
+        .as_ref()
+        .map_or(&raw.span, |t| &t.span)
+        .clone()
+}
+
 /// Owned text for the shared types.
 fn owned(s: &SString) -> Str {
     Cow::Owned(s.value.to_string())
@@ -64,7 +72,13 @@ impl Validator<'_> {
         );
         d = match did_you_mean(&found.value, known.iter().copied()) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("known: {}", known.join(", "))),
+            None => {
+                let plural = match what.strip_suffix('y') {
+                    Some(stem) => format!("{stem}ies"),
+                    None => format!("{what}s"),
+                };
+                d.with_help(format!("known {plural}: {}", known.join(", ")))
+            }
         };
         self.push(d);
     }
@@ -133,11 +147,7 @@ impl Validator<'_> {
                 .misplaced(fields, "fields", "record items", what)
                 .then_some(Leaf::Scalar(s)),
             (LeafKind::Record, None) => {
-                let at = raw
-                    .value_type
-                    .as_ref()
-                    .map_or(&raw.span, |t| &t.span)
-                    .clone();
+                let at = type_span(raw);
                 self.push(
                     Diagnostic::new(Code::MissingRule, at, format!("{what} is a record but declares no `fields`"))
                         .with_help("list the record's fields and their types: `fields = { count = \"counter\" }`"),
@@ -354,11 +364,7 @@ impl Validator<'_> {
     }
 
     fn missing_open_map_rule(&mut self, raw: &RawItem, key: &str, what: &dyn fmt::Display) {
-        let at = raw
-            .value_type
-            .as_ref()
-            .map_or(&raw.span, |t| &t.span)
-            .clone();
+        let at = type_span(raw);
         self.push(
             Diagnostic::new(Code::MissingRule, at, format!("{what} is an open map but declares no `{key}`"))
                 .with_help("an open map needs `key-pattern` (an anchored regular expression every key must match) and `max-keys` (how many keys at most), so nothing unbounded can leave"),
@@ -385,11 +391,7 @@ impl Validator<'_> {
             match &raw.values {
                 None => {
                     ok = false;
-                    let at = raw
-                        .value_type
-                        .as_ref()
-                        .map_or(&raw.span, |t| &t.span)
-                        .clone();
+                    let at = type_span(raw);
                     self.push(
                         Diagnostic::new(
                             Code::MissingRule,
@@ -547,11 +549,7 @@ impl Validator<'_> {
         match &raw.if_unavailable {
             None if value_type.accepts_unknown() => Some(IfUnavailable::Unknown),
             None => {
-                let at = raw
-                    .value_type
-                    .as_ref()
-                    .map_or(&raw.span, |t| &t.span)
-                    .clone();
+                let at = type_span(raw);
                 self.push(
                     Diagnostic::new(Code::MissingFailureRule, at, format!("{what} does not say what is sent when its source fails"))
                         .with_help(format!("a `{value_type}` cannot be the text \"Unknown\": add `if-unavailable = \"omit\"` (left out), `\"null\"`, or `\"fallback\"` with a `fallback` value")),
