@@ -18,6 +18,7 @@ mod fastmap;
 pub mod lint;
 pub mod model;
 pub mod naming;
+mod parallel;
 pub mod parse;
 pub mod review;
 pub mod schema;

@@ -94,27 +94,16 @@ fn parse_text<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>
         .enumerate()
         .map(|(i, &start)| start..starts.get(i + 1).copied().unwrap_or(text.len()))
         .collect();
-    let threads = if text.len() < PARALLEL_BYTES {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, usize::from)
-    };
-    let per_thread = ranges.len().div_ceil(threads).max(1);
-    let parts: Vec<Option<Partial<'t>>> = if threads == 1 {
-        vec![parse_chunks(text, &ranges)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = ranges
-                .chunks(per_thread)
-                .map(|group| scope.spawn(move || parse_chunks(text, group)))
-                .collect();
-            // A panicking parser thread counts as a failed cut: the whole document is retried.
-            handles
-                .into_iter()
-                .map(|h| h.join().ok().flatten())
-                .collect()
-        })
-    };
+    let threads = crate::parallel::threads_for(text.len(), PARALLEL_BYTES);
+    let groups: Vec<&[Span]> = ranges
+        .chunks(ranges.len().div_ceil(threads).max(1))
+        .collect();
+    // A panicking parser counts as a failed cut: the whole document is parsed again at once.
+    let parts = crate::parallel::map(&groups, threads, |group| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_chunks(text, group)))
+            .ok()
+            .flatten()
+    });
     let mut merged = Partial::default();
     for part in parts {
         match part {

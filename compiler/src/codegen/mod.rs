@@ -274,42 +274,16 @@ impl Section {
 }
 
 /// Generates and formats every piece, spreading the work over the cores. Token streams are
-/// not `Send`, so each thread builds the tokens of the pieces it takes. Threads take pieces
-/// from a shared counter, largest first, so one big piece does not leave a core idle.
+/// not `Send`, so each thread builds the tokens of the pieces it takes. The largest pieces go
+/// first, so one big piece does not leave a core idle at the end.
 fn format_all(ctx: &Context<'_>, pieces: &[Piece]) -> Vec<String> {
     let mut order: Vec<usize> = (0..pieces.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(pieces[i].weight(ctx)));
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(pieces.len().div_ceil(64))
-        .max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&index) = order.get(n) else {
-                return done;
-            };
-            done.push((index, pieces[index].format(ctx)));
-        }
-    };
-    let results: Vec<(usize, String)> = if threads == 1 {
-        work()
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-            handles
-                .into_iter()
-                .flat_map(|h| match h.join() {
-                    Ok(parts) => parts,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                })
-                .collect()
-        })
-    };
+    // Below 64 pieces a second thread costs more than it saves.
+    let threads = crate::parallel::threads_for(pieces.len(), 64);
+    let formatted = crate::parallel::map(&order, threads, |&i| pieces[i].format(ctx));
     let mut out = vec![String::new(); pieces.len()];
-    for (index, text) in results {
+    for (index, text) in order.into_iter().zip(formatted) {
         out[index] = text;
     }
     out

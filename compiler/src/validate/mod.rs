@@ -319,12 +319,8 @@ impl Validator<'_> {
             declared_sources: &declared_sources,
             sources,
         };
-        let threads = if n < PARALLEL_ITEMS {
-            1
-        } else {
-            std::thread::available_parallelism().map_or(1, usize::from)
-        };
-        let per_thread = n.div_ceil(threads).max(1);
+        let threads = crate::parallel::threads_for(n, PARALLEL_ITEMS);
+        let chunks: Vec<&[RawItem<'_>]> = spec.items.chunks(n.div_ceil(threads).max(1)).collect();
         let (file, wrong_kind) = (self.file, self.wrong_kind);
         let check_chunk = |chunk: &[RawItem<'_>]| {
             let mut diags = Vec::new();
@@ -337,24 +333,8 @@ impl Validator<'_> {
                 chunk.iter().map(|raw| v.item(raw, &ctx)).collect();
             (checked, diags)
         };
-        let parts: Vec<CheckedChunk> = if threads == 1 {
-            vec![check_chunk(&spec.items)]
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = spec
-                    .items
-                    .chunks(per_thread)
-                    .map(|c| scope.spawn(move || check_chunk(c)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| match h.join() {
-                        Ok(part) => part,
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    })
-                    .collect()
-            })
-        };
+        let parts: Vec<CheckedChunk> =
+            crate::parallel::map(&chunks, threads, |chunk| check_chunk(chunk));
         let mut ids = FastMap::with_capacity_and_hasher(n, Default::default());
         let mut source_fields = FastMap::with_capacity_and_hasher(n, Default::default());
         let mut items = Vec::with_capacity(n);
