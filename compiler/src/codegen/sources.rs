@@ -1,133 +1,21 @@
-//! The large, regular parts of the generated code written directly as formatted text: the
-//! payload structs and the source structs with their `unknown()` and `example()`. At scale
-//! they are most of the code, and building tokens only to parse and pretty-print them again
-//! was most of the compiler's time; the small, irregular parts still go through `quote` and
-//! `prettyplease`. The text follows prettyplease's layout (four spaces, one field a line).
+//! The `sources` and `example` modules of the generated code: one struct per source with its
+//! `unknown()` and `example()` (written as text), the `Sources` trait, and `ExampleSources`;
+//! and the values of examples and fallbacks as Rust expressions.
 
 use std::fmt::Write as _;
 
+use proc_macro2::TokenStream;
+use quote::quote;
 use serde_json::Value;
 
-use super::{Context, Member, Renames};
-use crate::model::Item;
+use super::payload::{doc, leaf_name, whole_type_text};
+use super::{Context, Renames, ident, source_struct};
+use crate::model::{Item, ValidSpec};
 use crate::naming;
 use crate::types::{IfUnavailable, Leaf, Scalar, Shape};
 
-/// `///` lines for `text` (one per line of text) at `indent`.
-fn doc(out: &mut String, indent: &str, text: &str) {
-    for line in text.split('\n') {
-        let _ = writeln!(out, "{indent}/// {}", line.trim_end_matches('\r'));
-    }
-}
-
 fn literal(text: &str) -> String {
     format!("{text:?}")
-}
-
-/// The Rust type of one scalar value.
-pub(super) fn scalar_type(scalar: Scalar) -> &'static str {
-    match scalar {
-        Scalar::Integer => "i64",
-        Scalar::Counter => "u64",
-        Scalar::Number => "f64",
-        Scalar::Boolean => "bool",
-        _ => "String",
-    }
-}
-
-/// The generated enum or record type name of an item's leaves.
-pub(super) fn leaf_name(item: &Item) -> String {
-    let suffix = match item.value_type.leaf {
-        Leaf::Record(_) => "Entry",
-        _ => "Value",
-    };
-    format!("{}{suffix}", naming::struct_name(&item.path))
-}
-
-/// The Rust type of one leaf of an item; `payload` is the path to the `payload` module.
-fn leaf_type(item: &Item, payload: &str) -> String {
-    match &item.value_type.leaf {
-        Leaf::Scalar(Scalar::Enum) | Leaf::Record(_) => format!("{payload}{}", leaf_name(item)),
-        Leaf::Scalar(s) => scalar_type(*s).to_owned(),
-    }
-}
-
-/// The Rust type of an item's whole value (never `Option`).
-pub(super) fn whole_type(item: &Item, payload: &str) -> String {
-    let leaf = leaf_type(item, payload);
-    match &item.value_type.shape {
-        Shape::One => leaf,
-        Shape::List => format!("Vec<{leaf}>"),
-        Shape::Map { .. } => format!("{payload}{}", naming::struct_name(&item.path)),
-        Shape::OpenMap { .. } => format!("::indexmap::IndexMap<String, {leaf}>"),
-    }
-}
-
-/// The serde attribute of a field that is left out when `None` (`omit`).
-fn omit_attr(rule: IfUnavailable) -> Option<&'static str> {
-    (rule == IfUnavailable::Omit)
-        .then_some("#[serde(default, skip_serializing_if = \"Option::is_none\")]")
-}
-
-/// One payload object as a struct.
-pub(super) fn object_struct_text(ctx: &Context<'_>, index: usize) -> String {
-    let object = &ctx.objects[index];
-    let name = naming::struct_name(&object.path);
-    let mut out = String::with_capacity(128 + object.members.len() * 200);
-    if object.path.is_empty() {
-        doc(
-            &mut out,
-            "",
-            "The whole telemetry payload, exactly as it is sent.",
-        );
-    } else {
-        doc(
-            &mut out,
-            "",
-            &format!("The JSON object at `{}`.", object.path.join(".")),
-        );
-    }
-    out.push_str("#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n");
-    out.push_str("#[serde(deny_unknown_fields)]\n");
-    let renames = Renames::for_keys(object.members.iter().map(Member::segment));
-    if renames.kebab {
-        out.push_str("#[serde(rename_all = \"kebab-case\")]\n");
-    }
-    let _ = writeln!(out, "pub struct {name} {{");
-    for member in &object.members {
-        let (field, rename) = renames.field_text(member.segment());
-        let (ty, attr) = match member {
-            Member::Object { index, .. } => {
-                let path = &ctx.objects[*index].path;
-                let ty = naming::struct_name(path);
-                match ctx.optional_object(path) {
-                    Some(rule) => (format!("Option<{ty}>"), omit_attr(rule)),
-                    None => (ty, None),
-                }
-            }
-            Member::Leaf { item, .. } => {
-                let item = &ctx.spec.items[*item];
-                doc(
-                    &mut out,
-                    "    ",
-                    &format!("{} (item `{}`): {}", item.label, item.id, item.description),
-                );
-                let whole = whole_type(item, "");
-                let ty = if item.is_optional() {
-                    format!("Option<{whole}>")
-                } else {
-                    whole
-                };
-                (ty, omit_attr(item.if_unavailable))
-            }
-        };
-        for line in [rename.as_deref(), attr].into_iter().flatten() {
-            let _ = writeln!(out, "    {line}");
-        }
-        let _ = writeln!(out, "    pub {field}: {ty},");
-    }
-    out.push_str("}\n");
-    out
 }
 
 /// One source's struct, with `unknown()` and `example()`.
@@ -147,7 +35,7 @@ pub(super) fn source_struct_text(ctx: &Context<'_>, index: usize) -> String {
     out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
     let _ = writeln!(out, "pub struct {name} {{");
     for item in items {
-        let whole = whole_type(item, "super::payload::");
+        let whole = whole_type_text(item, "super::payload::");
         let ty = if item.if_unavailable == IfUnavailable::Unknown {
             whole
         } else {
@@ -257,7 +145,7 @@ fn scalar_text(item: &Item, scalar: Scalar, value: &Value, payload: &str) -> Str
                 .values
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (v, super::enum_variant(v, i, &mut seen)))
+                .map(|(i, v)| (v, super::payload::enum_variant(v, i, &mut seen)))
                 .find(|(v, _)| *v == text)
                 .map_or_else(String::new, |(_, variant)| variant.to_string());
             format!("{payload}{}::{variant}", leaf_name(item))
@@ -270,5 +158,55 @@ fn scalar_text(item: &Item, scalar: Scalar, value: &Value, payload: &str) -> Str
             "String::from({})",
             literal(value.as_str().unwrap_or_default())
         ),
+    }
+}
+
+/// `ExampleSources`: every source answering with its `example()`.
+pub(super) fn example_sources(spec: &ValidSpec) -> TokenStream {
+    let methods = spec.sources.iter().map(|source| {
+        let name = source_struct(&source.id);
+        let method = ident(&source.id);
+        quote! {
+            async fn #method(&self) -> Result<super::sources::#name, super::sources::SourceError> {
+                Ok(super::sources::#name::example())
+            }
+        }
+    });
+    quote! {
+        /// Every source answering at once with the example values of its items; `collect()` over
+        /// it gives the example payload of the disclosure.
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct ExampleSources;
+
+        impl super::sources::Sources for ExampleSources {
+            #(#methods)*
+        }
+    }
+}
+
+/// A value of `item` (its fallback, already checked against its type) as tokens, for code
+/// that is still built with `quote`; see [`value_text`].
+pub(super) fn value_expr(item: &Item, value: &serde_json::Value, payload: &str) -> TokenStream {
+    value_text(item, value, payload)
+        .parse()
+        .unwrap_or_else(|_| quote!(::core::unreachable!()))
+}
+
+pub(super) fn sources_trait(spec: &ValidSpec) -> TokenStream {
+    let methods = spec.sources.iter().map(|source| {
+        let name = source_struct(&source.id);
+        let method = ident(&source.id);
+        let doc = format!(" Reads the `{}` source: {}", source.id, source.description);
+        quote! {
+            #[doc = #doc]
+            fn #method(&self) -> impl ::core::future::Future<Output = Result<#name, SourceError>> + Send;
+        }
+    });
+    quote! {
+        /// Reads every source. Each method is called once per report, concurrently with the
+        /// others; an error or a panic costs only that source's items.
+        pub trait Sources: Sync {
+            #(#methods)*
+        }
     }
 }

@@ -1,0 +1,295 @@
+//! The `payload` module of the generated code: one struct per JSON object (written as text,
+//! see [`object_struct_text`]), and the enum, record and map types item values need.
+
+use std::fmt::Write as _;
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{Context, Member, Renames, ident, struct_ident};
+use crate::model::Item;
+use crate::naming;
+use crate::types::{IfUnavailable, Leaf, Scalar, Shape, ValueType};
+
+/// `///` lines for `text` (one per line of text) at `indent`.
+pub(super) fn doc(out: &mut String, indent: &str, text: &str) {
+    for line in text.split('\n') {
+        let _ = writeln!(out, "{indent}/// {}", line.trim_end_matches('\r'));
+    }
+}
+
+/// The Rust type of one scalar value.
+pub(super) fn scalar_type_text(scalar: Scalar) -> &'static str {
+    match scalar {
+        Scalar::Integer => "i64",
+        Scalar::Counter => "u64",
+        Scalar::Number => "f64",
+        Scalar::Boolean => "bool",
+        _ => "String",
+    }
+}
+
+/// The generated enum or record type name of an item's leaves.
+pub(super) fn leaf_name(item: &Item) -> String {
+    let suffix = match item.value_type.leaf {
+        Leaf::Record(_) => "Entry",
+        _ => "Value",
+    };
+    format!("{}{suffix}", naming::struct_name(&item.path))
+}
+
+/// The Rust type of one leaf of an item; `payload` is the path to the `payload` module.
+fn leaf_type_text(item: &Item, payload: &str) -> String {
+    match &item.value_type.leaf {
+        Leaf::Scalar(Scalar::Enum) | Leaf::Record(_) => format!("{payload}{}", leaf_name(item)),
+        Leaf::Scalar(s) => scalar_type_text(*s).to_owned(),
+    }
+}
+
+/// The Rust type of an item's whole value (never `Option`).
+pub(super) fn whole_type_text(item: &Item, payload: &str) -> String {
+    let leaf = leaf_type_text(item, payload);
+    match &item.value_type.shape {
+        Shape::One => leaf,
+        Shape::List => format!("Vec<{leaf}>"),
+        Shape::Map { .. } => format!("{payload}{}", naming::struct_name(&item.path)),
+        Shape::OpenMap { .. } => format!("::indexmap::IndexMap<String, {leaf}>"),
+    }
+}
+
+/// The serde attribute of a field that is left out when `None` (`omit`).
+fn omit_attr(rule: IfUnavailable) -> Option<&'static str> {
+    (rule == IfUnavailable::Omit)
+        .then_some("#[serde(default, skip_serializing_if = \"Option::is_none\")]")
+}
+
+/// One payload object as a struct.
+pub(super) fn object_struct_text(ctx: &Context<'_>, index: usize) -> String {
+    let object = &ctx.objects[index];
+    let name = naming::struct_name(&object.path);
+    let mut out = String::with_capacity(128 + object.members.len() * 200);
+    if object.path.is_empty() {
+        doc(
+            &mut out,
+            "",
+            "The whole telemetry payload, exactly as it is sent.",
+        );
+    } else {
+        doc(
+            &mut out,
+            "",
+            &format!("The JSON object at `{}`.", object.path.join(".")),
+        );
+    }
+    out.push_str("#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n");
+    out.push_str("#[serde(deny_unknown_fields)]\n");
+    let renames = Renames::for_keys(object.members.iter().map(Member::segment));
+    if renames.kebab {
+        out.push_str("#[serde(rename_all = \"kebab-case\")]\n");
+    }
+    let _ = writeln!(out, "pub struct {name} {{");
+    for member in &object.members {
+        let (field, rename) = renames.field_text(member.segment());
+        let (ty, attr) = match member {
+            Member::Object { index, .. } => {
+                let path = &ctx.objects[*index].path;
+                let ty = naming::struct_name(path);
+                match ctx.optional_object(path) {
+                    Some(rule) => (format!("Option<{ty}>"), omit_attr(rule)),
+                    None => (ty, None),
+                }
+            }
+            Member::Leaf { item, .. } => {
+                let item = &ctx.spec.items[*item];
+                doc(
+                    &mut out,
+                    "    ",
+                    &format!("{} (item `{}`): {}", item.label, item.id, item.description),
+                );
+                let whole = whole_type_text(item, "");
+                let ty = if item.is_optional() {
+                    format!("Option<{whole}>")
+                } else {
+                    whole
+                };
+                (ty, omit_attr(item.if_unavailable))
+            }
+        };
+        for line in [rename.as_deref(), attr].into_iter().flatten() {
+            let _ = writeln!(out, "    {line}");
+        }
+        let _ = writeln!(out, "    pub {field}: {ty},");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Whether an item's value needs a generated type: an enum, a record or a map struct.
+pub(super) fn needs_types(item: &Item) -> bool {
+    matches!(item.value_type.shape, Shape::Map { .. })
+        || matches!(
+            item.value_type.leaf,
+            Leaf::Record(_) | Leaf::Scalar(Scalar::Enum)
+        )
+}
+
+/// The generated enum or record type of an item's leaves.
+pub(super) fn leaf_ident(item: &Item) -> Ident {
+    let suffix = match item.value_type.leaf {
+        Leaf::Record(_) => "Entry",
+        _ => "Value",
+    };
+    format_ident!("{}{}", naming::struct_name(&item.path), suffix)
+}
+
+/// The Rust type of one scalar value; `payload` is the path to the `payload` module.
+fn scalar_type(scalar: Scalar) -> TokenStream {
+    match scalar {
+        Scalar::Integer => quote!(i64),
+        Scalar::Counter => quote!(u64),
+        Scalar::Number => quote!(f64),
+        Scalar::Boolean => quote!(bool),
+        _ => quote!(String),
+    }
+}
+
+/// The Rust type of one leaf of an item; `payload` is the path to the `payload` module.
+fn leaf_type(item: &Item, payload: &TokenStream) -> TokenStream {
+    match &item.value_type.leaf {
+        Leaf::Scalar(Scalar::Enum) | Leaf::Record(_) => {
+            let name = leaf_ident(item);
+            quote!(#payload #name)
+        }
+        Leaf::Scalar(s) => scalar_type(*s),
+    }
+}
+
+/// The types an item's value needs: its enum or record, and its map struct.
+pub(super) fn item_types(item: &Item) -> TokenStream {
+    let mut out = TokenStream::new();
+    match &item.value_type.leaf {
+        Leaf::Scalar(Scalar::Enum) => out.extend(enum_type(item)),
+        Leaf::Record(fields) => {
+            let name = leaf_ident(item);
+            let doc = format!(" One entry of `{}` ({}).", item.path_string(), item.label);
+            let renames = Renames::for_keys(fields.iter().map(|f| f.name.as_ref()));
+            let container = renames.container();
+            let members = fields.iter().map(|f| {
+                let (field, rename) = renames.field(&f.name);
+                let ty = scalar_type(f.scalar);
+                quote!(#rename pub #field: #ty,)
+            });
+            out.extend(quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[serde(deny_unknown_fields)]
+                #container
+                pub struct #name { #(#members)* }
+            });
+        }
+        Leaf::Scalar(_) => {}
+    }
+    if let Shape::Map { keys, optional } = &item.value_type.shape {
+        out.extend(map_struct(item, keys, optional));
+    }
+    out
+}
+
+/// A Rust enum with one variant per declared value, serialized as the value itself.
+fn enum_type(item: &Item) -> TokenStream {
+    let name = leaf_ident(item);
+    let doc = format!(" The values of `{}` ({}).", item.path_string(), item.label);
+    let mut seen = std::collections::HashSet::new();
+    let variants = item.rules.values.iter().enumerate().map(|(i, value)| {
+        let variant = enum_variant(value, i, &mut seen);
+        quote!(#[serde(rename = #value)] #variant,)
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        pub enum #name { #(#variants)* }
+    }
+}
+
+/// The variant for an enum value: its words in PascalCase, made unique and a valid identifier.
+pub(super) fn enum_variant(
+    value: &str,
+    index: usize,
+    seen: &mut std::collections::HashSet<String>,
+) -> Ident {
+    let mut name: String = naming::pascal_case(value)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    // `Self` is the one keyword a PascalCase word can spell.
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) || name == "Self" {
+        name = format!("V{name}");
+    }
+    let mut unique = name.clone();
+    let mut n = index;
+    while !seen.insert(unique.clone()) {
+        unique = format!("{name}{n}");
+        n += 1;
+    }
+    ident(&unique)
+}
+
+fn map_struct(
+    item: &Item,
+    keys: &[crate::types::Str],
+    optional: &[crate::types::Str],
+) -> TokenStream {
+    let name = struct_ident(&item.path);
+    let each = telemetry_types::describe(
+        &ValueType {
+            shape: Shape::One,
+            leaf: item.value_type.leaf.clone(),
+        },
+        &item.rules,
+    );
+    let doc = format!(
+        " The keys of `{}` ({}); each value: {}.",
+        item.path_string(),
+        item.label,
+        each
+    );
+    let renames = Renames::for_keys(keys.iter().map(|k| k.as_ref()));
+    let container = renames.container();
+    let leaf = leaf_type(item, &TokenStream::new());
+    let fields = keys.iter().map(|k| {
+        let (f, rename) = renames.field(k);
+        if optional.contains(k) {
+            quote!(#rename #[serde(default, skip_serializing_if = "Option::is_none")] pub #f: Option<#leaf>,)
+        } else {
+            quote!(#rename pub #f: #leaf,)
+        }
+    });
+    let fallback = (item.if_unavailable == IfUnavailable::Unknown).then(|| {
+        let unknown = keys.iter().map(|k| {
+            let (f, _) = renames.field(k);
+            if optional.contains(k) {
+                quote!(#f: Some(super::unknown()),)
+            } else {
+                quote!(#f: super::unknown(),)
+            }
+        });
+        quote! {
+            impl super::Fallback for #name {
+                fn unknown() -> Self {
+                    Self { #(#unknown)* }
+                }
+            }
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #container
+        pub struct #name {
+            #(#fields)*
+        }
+
+        #fallback
+    }
+}
