@@ -10,12 +10,12 @@ use std::fmt;
 use crate::fastmap::FastMap;
 
 use crate::diagnostic::{Code, Diagnostic, Severity, did_you_mean};
+mod item;
 mod types;
 
 use crate::expiry::Date;
 use crate::model::{
-    Category, Expiry, Item, ItemSpans, Object, Product, RawItem, RemovedItem, SString, Sensitivity,
-    Source, Spanned, Spec, Status, ValidSpec,
+    Category, Expiry, Item, Object, Product, RawItem, RemovedItem, SString, Source, Spec, ValidSpec,
 };
 use crate::naming;
 use crate::parse::shorten;
@@ -519,12 +519,6 @@ impl Validator<'_> {
 
     /// The rules of one item on its own; the rules across items are in [`Validator::items`].
     fn item(&mut self, raw: &RawItem, ctx: &ItemContext<'_>) -> (Option<Entry>, ItemChecks) {
-        let ItemContext {
-            category_ids,
-            declared_categories,
-            declared_sources,
-            sources,
-        } = *ctx;
         // Formatted only when a diagnostic needs it: most items have none.
         let what = ItemName(raw.id.as_ref().map(|id| &*id.value));
         let what = &what as &dyn fmt::Display;
@@ -535,32 +529,10 @@ impl Validator<'_> {
         if let Some(id) = id {
             ok &= self.identifier(id, "item id");
         }
-
-        let category = self.required(&raw.category, "category", &what, at);
-        if let Some(c) = category
-            && !category_ids.contains(&*c.value)
-            && !declared_categories.contains(&&*c.value)
-        {
-            ok = false;
-            let mut d = Diagnostic::new(
-                Code::UnknownCategory,
-                c.span.clone(),
-                format!("unknown category `{}`", shorten(&c.value)),
-            );
-            d = match did_you_mean(&c.value, declared_categories.iter().copied()) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help(format!(
-                    "declared categories: {}",
-                    list(declared_categories)
-                )),
-            };
-            self.push(d);
-        }
-
+        let category = self.item_category(raw, ctx, what, &mut ok);
         let label = self.text(&raw.label, "label", &what, at);
         let description = self.text(&raw.description, "description", &what, at);
         let purpose = self.optional_text(&raw.purpose, "purpose", &what, &mut ok);
-
         let path = self
             .required(&raw.path, "path", &what, at)
             .and_then(|p| self.path(p));
@@ -572,126 +544,18 @@ impl Validator<'_> {
         let status = self.status(raw, &what);
         let removed = status == Some(ItemStatus::Removed);
         ok &= status.is_some();
-
-        // A removed item's source may no longer exist: it is neither required nor checked.
-        let source = if removed {
-            Some((String::new(), String::new()))
-        } else {
-            self.required(&raw.source, "source", &what, at)
-                .and_then(|s| {
-                    let Some((source, field)) = s.value.split_once('.') else {
-                        self.push(
-                            Diagnostic::new(
-                                Code::UnknownSource,
-                                s.span.clone(),
-                                format!("source `{}` does not name a field", shorten(&s.value)),
-                            )
-                            .with_help("write `<source>.<field>`, for example `license.customer`"),
-                        );
-                        return None;
-                    };
-                    let mut fine = true;
-                    if !sources.iter().any(|d| d.id == source)
-                        && !declared_sources.contains(&source)
-                    {
-                        fine = false;
-                        let mut d = Diagnostic::new(
-                            Code::UnknownSource,
-                            s.span.clone(),
-                            format!("unknown source `{}`", shorten(source)),
-                        );
-                        d = match did_you_mean(source, declared_sources.iter().copied()) {
-                            Some(m) => d.with_help(format!("did you mean `{m}`?")),
-                            None if declared_sources.is_empty() => {
-                                d.with_help("declare it with [[source]]")
-                            }
-                            None => {
-                                d.with_help(format!("declared sources: {}", list(declared_sources)))
-                            }
-                        };
-                        self.push(d);
-                    }
-                    // The field becomes a struct field: point the diagnostic at it, not at the whole string.
-                    let field_start = s.span.start + 1 + source.len() + 1;
-                    let field_span = Spanned::new(
-                        std::borrow::Cow::Borrowed(field),
-                        field_start.min(s.span.end)
-                            ..s.span
-                                .end
-                                .saturating_sub(1)
-                                .max(field_start.min(s.span.end)),
-                    );
-                    fine &= self.identifier(&field_span, "source field");
-                    fine.then(|| (source.to_owned(), field.to_owned()))
-                })
-        };
-
-        let sensitivity = raw.sensitivity.as_ref().and_then(|s| {
-            let parsed = Sensitivity::parse(&s.value);
-            if parsed.is_none() {
-                let names: Vec<&str> = Sensitivity::ALL.iter().map(|s| s.as_str()).collect();
-                self.unknown_name(Code::UnknownSensitivity, s, "sensitivity", &names);
-                ok = false;
-            }
-            parsed
-        });
-
+        let source = self.item_source(raw, ctx, what, removed);
+        let sensitivity = self.item_sensitivity(raw, &mut ok);
         let since = self
             .required(&raw.since, "since", &what, at)
             .filter(|s| self.version(s, "since"));
-
         let owner = self.text(&raw.owner, "owner", &what, at);
-        let review = match self.optional_text(&raw.review, "review", &what, &mut ok) {
-            Some(r) => Some(r.value.to_string()),
-            None if raw.review.is_some() => None,
-            None => {
-                if let (false, Some(s)) = (removed, sensitivity.filter(|s| s.needs_purpose())) {
-                    ok = false;
-                    let span = raw
-                        .sensitivity
-                        .as_ref()
-                        .map_or(at.clone(), |s| s.span.clone());
-                    self.push(
-                        Diagnostic::new(
-                            Code::ReviewRequired,
-                            span,
-                            format!("{what} is {} but names no approval in `review`", s.as_str()),
-                        )
-                        .with_help("add `review = \"<URL or ticket id of the data review>\"`; `telemetry-spec review OLD NEW` writes the request"),
-                    );
-                }
-                None
-            }
-        };
+        let review = self.item_review(raw, removed, sensitivity, what, &mut ok);
         let expires = self.expires(raw, purpose.is_some(), removed, &what);
         ok &= removed || expires.is_some();
         let removed_in = self.removed_in(raw, removed, since, &what);
         ok &= !removed || removed_in.is_some();
-
-        let mut allow = Vec::new();
-        for name in raw.allow.iter().flat_map(|a| &a.value) {
-            match Code::lint(&name.value) {
-                Some(code) => allow.push(code),
-                None => {
-                    ok = false;
-                    let lints: Vec<&str> = Code::ALL
-                        .iter()
-                        .filter(|c| c.is_lint())
-                        .map(|c| c.name())
-                        .collect();
-                    let mut d = Diagnostic::new(
-                        Code::UnknownLint,
-                        name.span.clone(),
-                        format!("unknown lint `{}` in `allow`", shorten(&name.value)),
-                    );
-                    d = match did_you_mean(&name.value, lints.iter().copied()) {
-                        Some(m) => d.with_help(format!("did you mean `{m}`?")),
-                        None => d.with_help(format!("lints: {}", lints.join(", "))),
-                    };
-                    self.push(d);
-                }
-            }
-        }
+        let allow = self.item_allow(raw, &mut ok);
 
         let checks = ItemChecks {
             path_ok: path.is_some(),
@@ -704,87 +568,27 @@ impl Validator<'_> {
             },
             removed,
         };
-        let item = match (
+        let parts = item::Parts {
+            raw,
             id,
             category,
             label,
             description,
+            purpose,
             path,
             typed,
             source,
+            sensitivity,
             since,
             owner,
-        ) {
-            (
-                Some(id),
-                Some(category),
-                Some(label),
-                Some(description),
-                Some(path),
-                Some(_),
-                Some(_),
-                Some(since),
-                Some(owner),
-            ) if ok && removed => Some(Entry::Removed(RemovedItem {
-                id: id.value.to_string(),
-                category: category.value.to_string(),
-                label: label.value.to_string(),
-                description: description.value.to_string(),
-                purpose: purpose.map(|p| p.value.to_string()),
-                path,
-                sensitivity,
-                owner: owner.value.to_string(),
-                review,
-                since: since.value.to_string(),
-                removed_in: removed_in.unwrap_or_default(),
-            })),
-            (
-                Some(id),
-                Some(category),
-                Some(label),
-                Some(description),
-                Some(path),
-                Some(typed),
-                Some((source, source_field)),
-                Some(since),
-                Some(owner),
-            ) if ok => Some(Entry::Active(Item {
-                id: id.value.to_string(),
-                category: category.value.to_string(),
-                label: label.value.to_string(),
-                description: description.value.to_string(),
-                purpose: purpose.map(|p| p.value.to_string()),
-                path,
-                value_type: typed.value_type,
-                rules: typed.rules,
-                if_unavailable: typed.if_unavailable,
-                fallback: typed.fallback,
-                example: typed.example,
-                source,
-                source_field,
-                sensitivity,
-                since: since.value.to_string(),
-                owner: owner.value.to_string(),
-                review,
-                expires: expires.unwrap_or(Expiry::Never),
-                status: if status == Some(ItemStatus::Deprecated) {
-                    Status::Deprecated
-                } else {
-                    Status::Active
-                },
-                allow,
-                spans: ItemSpans {
-                    item: at.clone(),
-                    id: id.span.clone(),
-                    path: raw.path.as_ref().map_or(at.clone(), |p| p.span.clone()),
-                    label: label.span.clone(),
-                    description: description.span.clone(),
-                    expires: raw.expires.as_ref().map_or(at.clone(), |e| e.span.clone()),
-                },
-            })),
-            _ => None,
+            review,
+            expires,
+            removed_in,
+            status,
+            allow,
         };
-        (item, checks)
+        let entry = if ok { item::assemble(parts) } else { None };
+        (entry, checks)
     }
 
     /// `status`: `active` when absent.
@@ -1306,14 +1110,6 @@ impl fmt::Display for ItemName<'_> {
             None => f.write_str("[[item]]"),
         }
     }
-}
-
-fn list(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

@@ -63,15 +63,25 @@ impl Validator<'_> {
         parsed
     }
 
-    /// "unknown X `y`" with "did you mean" help, or the list of what is known.
+    /// "unknown X `y`" with "did you mean" help, or the list of what is known: the one shape
+    /// of every such diagnostic.
     pub(super) fn unknown_name(&mut self, code: Code, found: &SString, what: &str, known: &[&str]) {
-        let mut d = Diagnostic::new(
-            code,
-            found.span.clone(),
-            format!("unknown {what} `{}`", shorten(&found.value)),
-        );
-        d = match did_you_mean(&found.value, known.iter().copied()) {
+        self.unknown_at(code, &found.value, found.span.clone(), what, known);
+    }
+
+    /// [`Validator::unknown_name`] for a part of a written value.
+    pub(super) fn unknown_at(
+        &mut self,
+        code: Code,
+        found: &str,
+        span: crate::source::Span,
+        what: &str,
+        known: &[&str],
+    ) {
+        let mut d = Diagnostic::new(code, span, format!("unknown {what} `{}`", shorten(found)));
+        d = match did_you_mean(found, known.iter().copied()) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None if known.is_empty() => d.with_help(format!("declare one with [[{what}]]")),
             None => {
                 let plural = match what.strip_suffix('y') {
                     Some(stem) => format!("{stem}ies"),
