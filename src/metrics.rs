@@ -46,9 +46,12 @@ pub fn pause_reason(shared: &Shared) -> Option<&'static str> {
 /// The last answer of [`ready`], shared by every probe.
 #[derive(Debug, Default)]
 pub struct Readiness {
-    last: std::sync::Mutex<Option<(std::time::Instant, Result<(), &'static str>)>>,
+    last: std::sync::Mutex<Option<(std::time::Instant, Observed)>>,
     checking: std::sync::atomic::AtomicBool,
 }
+
+/// What the last check of the store saw.
+type Observed = Result<crate::store::SendState, &'static str>;
 
 /// How long one readiness answer is reused.
 const READY_FRESH: Duration = Duration::from_secs(2);
@@ -61,14 +64,22 @@ const READY_FRESH: Duration = Duration::from_secs(2);
 /// check, and only one check of the store runs at a time, in the background once there is an
 /// answer. A slow store cannot make probes hold the control API's connection slots.
 pub async fn ready(shared: &Arc<Shared>) -> Result<(), &'static str> {
-    let last = shared.readiness.last.lock().ok().and_then(|l| *l);
-    let stale = last.is_none_or(|(at, _)| at.elapsed() > READY_FRESH);
+    observed(shared).await.map(|_| ())
+}
+
+/// The send state as the last check of the store saw it (see [`ready`]): scrapes use it too,
+/// so neither probes nor scrapes wait on a slow store.
+async fn observed(shared: &Arc<Shared>) -> Observed {
+    let last = shared.readiness.last.lock().ok().and_then(|l| l.clone());
+    let stale = last
+        .as_ref()
+        .is_none_or(|(at, _)| at.elapsed() > READY_FRESH);
     if stale && !shared.readiness.checking.swap(true, Ordering::AcqRel) {
         let shared_for_check = Arc::clone(shared);
         let check = async move {
             let result = check_store(&shared_for_check).await;
             if let Ok(mut l) = shared_for_check.readiness.last.lock() {
-                *l = Some((std::time::Instant::now(), result));
+                *l = Some((std::time::Instant::now(), result.clone()));
             }
             shared_for_check
                 .readiness
@@ -76,20 +87,19 @@ pub async fn ready(shared: &Arc<Shared>) -> Result<(), &'static str> {
                 .store(false, Ordering::Release);
             result
         };
-        match last {
-            // The first probe waits for the first answer; later ones never wait.
-            None => return check.await,
-            Some(_) => {
-                tokio::spawn(check);
-            }
+        // Spawned, so the check finishes and clears `checking` even when the probe that
+        // started it hangs up; the first probe waits for the first answer, later ones never wait.
+        let task = tokio::spawn(check);
+        if last.is_none() {
+            return task.await.unwrap_or(Err("the readiness check failed"));
         }
     }
     last.map_or(Err("readiness is being checked"), |(_, result)| result)
 }
 
-async fn check_store(shared: &Shared) -> Result<(), &'static str> {
+async fn check_store(shared: &Shared) -> Observed {
     match tokio::time::timeout(STORE_TIMEOUT, shared.parts.store.send_state()).await {
-        Ok(Ok(_)) => Ok(()),
+        Ok(Ok(state)) => Ok(state),
         Ok(Err(e)) => {
             tracing::debug!(error = %e, "not ready: cannot read the send state");
             Err("the state store is not reachable")
@@ -117,7 +127,7 @@ fn seconds(at: crate::clock::Timestamp) -> Gauge<f64, AtomicU64> {
 }
 
 /// The metrics text for one scrape.
-pub async fn render(shared: &Shared) -> String {
+pub async fn render(shared: &Arc<Shared>) -> String {
     let m = &shared.metrics;
     let mut registry = Registry::with_prefix("optimize_telemetry");
 
@@ -158,14 +168,10 @@ pub async fn render(shared: &Shared) -> String {
         "1 for the reason sending is paused (kill_switch, disabled, no_endpoint); all 0 while reports are sent",
         paused,
     );
-    let state = tokio::time::timeout(STORE_TIMEOUT, shared.parts.store.send_state()).await;
-    let state = match state {
-        Ok(Ok(s)) => Some(s),
-        _ => None,
-    };
+    let state = observed(shared).await.ok();
     registry.register(
         "store_up",
-        "1 if the last read of the send state succeeded; the timestamps below are missing otherwise",
+        "1 if the last read of the send state (at most 2 s old) succeeded; the timestamps below are missing otherwise",
         gauge(i64::from(state.is_some())),
     );
     if let Some(state) = &state {
