@@ -381,7 +381,7 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
             for w in &d.warnings {
                 writeln!(io.stderr, "telemetry-spec: warning: {w}")?;
             }
-            if let (Some(gate), Some(top)) = (fail_on, crate::diff::highest(&d.classified))
+            if let (Some(gate), Some(top)) = (fail_on, crate::diff::gate(&new, &d.classified))
                 && top >= gate.class()
             {
                 writeln!(

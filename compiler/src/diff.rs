@@ -69,6 +69,28 @@ pub fn highest(changes: &[ClassifiedChange]) -> Option<Class> {
     changes.iter().map(|c| c.class).max()
 }
 
+/// The class a merge gate (`diff --fail-on`) acts on: the most demanding change, where a
+/// needs-review change counts as approved when the same diff records the approval in the item's
+/// `review` (the reference changes, or an added or returned item names one). Breaking changes
+/// always count: receivers must adapt whoever approved them.
+pub fn gate(new: &ValidSpec, changes: &[ClassifiedChange]) -> Option<Class> {
+    let approved = |item: &str| {
+        changes
+            .iter()
+            .any(|c| c.item.as_deref() == Some(item) && c.field == "review")
+            || changes.iter().any(|c| {
+                c.item.as_deref() == Some(item)
+                    && (c.field == "added" || c.field == "returned")
+                    && new.items.iter().any(|i| i.id == item && i.review.is_some())
+            })
+    };
+    changes
+        .iter()
+        .filter(|c| c.class != Class::NeedsReview || c.item.as_deref().is_none_or(|i| !approved(i)))
+        .map(|c| c.class)
+        .max()
+}
+
 /// The facts a reviewer needs about an added or removed item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemSummary {
@@ -421,6 +443,69 @@ pub fn classify(old: &ValidSpec, new: &ValidSpec) -> Vec<ClassifiedChange> {
             push(class, &n.id, f.field, reason);
         }
     }
+    // History and retired paths: a removed item's entry on the page may not silently vanish,
+    // and its path may not come back under another item (receivers would read the new values
+    // as the old ones).
+    for r in &old.removed {
+        let still_listed = new.removed.iter().any(|n| n.id == r.id);
+        if !still_listed && !new_items.contains_key(r.id.as_str()) {
+            push(
+                Class::NeedsReview,
+                &r.id,
+                "history",
+                format!(
+                    "removed in {} and now dropped from the page's history",
+                    r.removed_in
+                ),
+            );
+        }
+        if let Some(n) = new.items.iter().find(|n| n.path == r.path && n.id != r.id) {
+            push(
+                Class::Breaking,
+                &n.id,
+                "path",
+                format!(
+                    "reuses {}, the path of `{}` (removed in {})",
+                    n.path_string(),
+                    r.id,
+                    r.removed_in
+                ),
+            );
+        }
+    }
+    // Optional objects: what may be left out of a report is part of its shape.
+    for o in &old.objects {
+        match new.objects.iter().find(|n| n.path == o.path) {
+            None => out.push(ClassifiedChange {
+                class: Class::NeedsReview,
+                item: None,
+                field: format!("object:{}", o.path_string()),
+                reason: format!("{} is now always sent", o.path_string()),
+            }),
+            Some(n) if n.if_unavailable != o.if_unavailable => out.push(ClassifiedChange {
+                class: Class::Breaking,
+                item: None,
+                field: format!("object:{}", o.path_string()),
+                reason: format!(
+                    "{} is now {} when empty instead of {}",
+                    o.path_string(),
+                    n.if_unavailable.name(),
+                    o.if_unavailable.name()
+                ),
+            }),
+            Some(_) => {}
+        }
+    }
+    for n in &new.objects {
+        if !old.objects.iter().any(|o| o.path == n.path) {
+            out.push(ClassifiedChange {
+                class: Class::Breaking,
+                item: None,
+                field: format!("object:{}", n.path_string()),
+                reason: format!("{} may now be left out of a report", n.path_string()),
+            });
+        }
+    }
     for c in diff_categories(old, new) {
         out.push(ClassifiedChange {
             class: Class::Editorial,
@@ -666,18 +751,44 @@ fn classify_type(old: &Item, new: &Item) -> (Class, String) {
     }
 }
 
-/// Orders semantic versions by their numeric core, then pre-release text (none ranks higher).
+/// Orders semantic versions by semver precedence: the numeric core, then a release after its
+/// pre-releases, pre-release identifiers compared numerically where both are numbers
+/// (`rc.9` < `rc.10`), build metadata ignored.
 pub(crate) fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
-    let key = |v: &str| {
+    use std::cmp::Ordering;
+    fn split(v: &str) -> (Vec<u64>, Option<&str>) {
         let v = v.split('+').next().unwrap_or(v);
-        let (core, pre) = v
-            .split_once('-')
-            .map_or((v, None), |(c, p)| (c, Some(p.to_owned())));
+        let (core, pre) = v.split_once('-').map_or((v, None), |(c, p)| (c, Some(p)));
         let nums: Vec<u64> = core.split('.').map(|n| n.parse().unwrap_or(0)).collect();
-        // `None` (a release) must sort after any pre-release of the same core.
-        (nums, pre.is_none(), pre)
-    };
-    key(a).cmp(&key(b))
+        (nums, pre)
+    }
+    let ((a_core, a_pre), (b_core, b_pre)) = (split(a), split(b));
+    a_core.cmp(&b_core).then_with(|| match (a_pre, b_pre) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) => {
+            let (mut x, mut y) = (x.split('.'), y.split('.'));
+            loop {
+                match (x.next(), y.next()) {
+                    (None, None) => return Ordering::Equal,
+                    (None, Some(_)) => return Ordering::Less,
+                    (Some(_), None) => return Ordering::Greater,
+                    (Some(p), Some(q)) => {
+                        let order = match (p.parse::<u64>(), q.parse::<u64>()) {
+                            (Ok(m), Ok(n)) => m.cmp(&n),
+                            (Ok(_), Err(_)) => Ordering::Less,
+                            (Err(_), Ok(_)) => Ordering::Greater,
+                            (Err(_), Err(_)) => p.cmp(q),
+                        };
+                        if order != Ordering::Equal {
+                            return order;
+                        }
+                    }
+                }
+            }
+        }
+    })
 }
 
 /// Every spec text goes through the disclosure page's escaping: a label or description cannot
@@ -864,5 +975,9 @@ mod tests {
         assert_eq!(compare_versions("1.9.0", "1.10.0"), Less);
         assert_eq!(compare_versions("2.0.0", "1.10.0"), Greater);
         assert_eq!(compare_versions("1.0.0-rc.1", "1.0.0"), Less);
+        assert_eq!(compare_versions("1.0.0-rc.9", "1.0.0-rc.10"), Less);
+        assert_eq!(compare_versions("1.0.0-alpha", "1.0.0-alpha.1"), Less);
+        assert_eq!(compare_versions("1.0.0-1", "1.0.0-alpha"), Less);
+        assert_eq!(compare_versions("1.0.0+build.2", "1.0.0+build.1"), Equal);
     }
 }

@@ -177,9 +177,38 @@ fn diff_fail_on_exits_three_at_or_above_the_gate() {
     let (code, out, _) = cli(&["diff", base, added, "--fail-on", "breaking"]);
     assert_eq!(code, 0, "adding an item breaks no receiver");
     assert!(out.contains("Highest class: **needs-review**"), "{out}");
+    // The added item names its approval in `review`: the gate counts it as approved. Without
+    // it, the gate holds.
     let (code, _, err) = cli(&["diff", base, added, "--fail-on", "needs-review"]);
+    assert_eq!(code, 0, "{err}");
+    let text = fixture("added.toml");
+    let at = text
+        .find("id = \"installation_id\"")
+        .unwrap_or_else(|| panic!("the fixture adds installation_id"));
+    let review = at
+        + text[at..]
+            .find("review = \"DR-1\"\n")
+            .unwrap_or_else(|| panic!("the added item has a review"));
+    // A technical item may lack a review (an identifying one may not even validate without).
+    let unapproved = format!(
+        "{}{}",
+        &text[..review],
+        &text[review + "review = \"DR-1\"\n".len()..]
+    )
+    .replacen(
+        "sensitivity = \"identifying\"",
+        "sensitivity = \"technical\"",
+        1,
+    );
+    let dir = std::env::temp_dir().join(format!("gate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.join("unapproved.toml");
+    std::fs::write(&file, unapproved).unwrap_or_else(|e| panic!("{e}"));
+    let file = file.display().to_string();
+    let (code, _, err) = cli(&["diff", base, &file, "--fail-on", "needs-review"]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("the spec change is needs-review"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
     let removed = "tests/fixtures/diff/removed.toml";
     let (code, out, _) = cli(&[
         "diff",
@@ -280,4 +309,33 @@ fn the_real_spec_never_expires_and_names_owner_and_review() {
             item.id
         );
     }
+}
+
+#[test]
+fn a_retired_path_or_a_vanished_history_or_an_optional_object_is_classified() {
+    // Dropping a removed item from the spec and putting another item at its path.
+    let old = with_enum("\"a\"", "status = \"removed\"\nremoved-in = \"1.1.0\"\n");
+    let reused = with_enum("\"a\"", "")
+        .replace("id = \"product_mode\"", "id = \"product_flavour\"")
+        .replace("source = \"product.mode\"", "source = \"product.flavour\"");
+    assert_eq!(
+        classes(&old, &reused),
+        [
+            (Class::NeedsReview, "added".to_owned()),
+            (Class::NeedsReview, "history".to_owned()),
+            (Class::Breaking, "path".to_owned()),
+        ]
+    );
+    // Making an object optional changes what receivers may get.
+    let nested =
+        with_enum("\"a\"", "").replace("path = \"product.mode\"", "path = \"extras.mode\"");
+    let optional = format!("{nested}\n[[object]]\npath = \"extras\"\nif-unavailable = \"omit\"\n");
+    assert_eq!(
+        classes(&nested, &optional),
+        [(Class::Breaking, "object:extras".to_owned())]
+    );
+    assert_eq!(
+        classes(&optional, &nested),
+        [(Class::NeedsReview, "object:extras".to_owned())]
+    );
 }
