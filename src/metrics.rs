@@ -134,7 +134,7 @@ pub async fn render(shared: &Arc<Shared>) -> String {
     let reports = Family::<Labels, Counter>::default();
     for (outcome, value) in [
         ("sent", &m.successes),
-        ("failed", &m.failures),
+        ("failed", &m.gave_up),
         ("refused", &m.refused),
     ] {
         reports
@@ -143,8 +143,13 @@ pub async fn render(shared: &Arc<Shared>) -> String {
     }
     registry.register(
         "reports",
-        "Reports since start by outcome: sent (accepted by the endpoint), failed (an attempt the endpoint did not accept), refused (stopped by the pre-send check)",
+        "Reports since start by outcome: sent (accepted by the endpoint), failed (every attempt of its period failed), refused (stopped by the pre-send check)",
         reports,
+    );
+    registry.register(
+        "failed_attempts",
+        "Send attempts the endpoint did not accept (an error status, or no answer), retries included",
+        counter(m.failures.load(Ordering::Relaxed)),
     );
     registry.register(
         "send_attempts",

@@ -34,6 +34,8 @@ pub struct Metrics {
     pub failures: AtomicU64,
     /// Reports never sent because the pre-send check refused them.
     pub refused: AtomicU64,
+    /// Reports abandoned for their period after every attempt failed.
+    pub gave_up: AtomicU64,
 }
 
 /// One finished attempt, for the audit ledger.
@@ -309,6 +311,7 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
             }
             self.metrics.failures.fetch_add(1, Ordering::Relaxed);
             if attempt == max {
+                self.metrics.gave_up.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(outcome = %outcome.describe(), attempts = max, "telemetry report failed; giving up until the next period");
                 self.end(period, PeriodEnd::GaveUp { due }).await;
                 return;

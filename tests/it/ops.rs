@@ -243,12 +243,13 @@ fn metrics_count_failed_attempts_and_name_the_kill_switch() {
         wait_until(Duration::from_secs(20), || {
             scrape(addr, Some(USER_TOKEN))
                 .get("optimize_telemetry_reports_total{outcome=\"failed\"}")
-                == Some(&2.0)
+                == Some(&1.0)
         }),
-        "two failed attempts were not counted"
+        "the report whose two attempts failed was not counted"
     );
     let s = scrape(addr, Some(USER_TOKEN));
     assert_eq!(metric(&s, "optimize_telemetry_send_attempts_total"), 2.0);
+    assert_eq!(metric(&s, "optimize_telemetry_failed_attempts_total"), 2.0);
     assert_eq!(
         metric(&s, "optimize_telemetry_reports_total{outcome=\"sent\"}"),
         0.0
