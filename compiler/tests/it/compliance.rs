@@ -251,6 +251,20 @@ fn check_fails_on_an_expired_item_and_warns_before() {
     );
     let (code, _, err) = cli(&["check", &path, "--today", "2029-12-01"]);
     assert_eq!((code, err.contains("W0007")), (0, false), "{err}");
+    // The boundaries: expired on the day itself; warned exactly 30 days before, not 31.
+    for (today, expected) in [
+        ("2030-01-31", (1, "E0032")),
+        ("2030-01-30", (0, "W0007")),
+        ("2030-01-01", (0, "W0007")),
+        ("2029-12-31", (0, "")),
+    ] {
+        let (code, _, err) = cli(&["check", &path, "--today", today]);
+        let found = ["E0032", "W0007"]
+            .into_iter()
+            .find(|c| err.contains(c))
+            .unwrap_or("");
+        assert_eq!((code, found), expected, "{today}: {err}");
+    }
     let versioned = text.replacen("expires = \"2099-12-31\"", "expires = \"2.0.0\"", 1);
     std::fs::write(&spec, versioned).unwrap_or_else(|e| panic!("{e}"));
     let (code, _, err) = cli(&["check", &path, "--today", "2029-01-01"]);
@@ -268,6 +282,18 @@ fn check_fails_on_an_expired_item_and_warns_before() {
     ]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("expired with version 2.0.0"), "{err}");
+    // A release candidate of the version counts as the version.
+    let (code, _, err) = cli(&["check", &path, "--product-version", "2.0.0-rc.1"]);
+    assert_eq!(code, 1, "{err}");
+    // The minor version before a minor-version expiry is warned; a major-version expiry is not
+    // (which minor comes last before a major is not known).
+    let minor = text.replacen("expires = \"2099-12-31\"", "expires = \"2.1.0\"", 1);
+    std::fs::write(&spec, minor).unwrap_or_else(|e| panic!("{e}"));
+    for (version, warned) in [("2.0.3", true), ("1.9.4", false), ("2.1.0-rc.2", false)] {
+        let (code, _, err) = cli(&["check", &path, "--product-version", version]);
+        assert_eq!(err.contains("W0007"), warned, "{version}: {err}");
+        assert_eq!(code, u8::from(version == "2.1.0-rc.2"), "{version}: {err}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
