@@ -197,6 +197,30 @@ pub fn type_text(item: &Item) -> String {
     text
 }
 
+/// What an approval records about `item` (the generated item table holds the same record), for
+/// [`telemetry_types::consent::compare`].
+pub fn approved_item(item: &Item) -> telemetry_types::consent::ApprovedItem {
+    use telemetry_types::consent;
+    consent::ApprovedItem {
+        id: item.id.clone(),
+        path: item.path_string(),
+        type_text: type_text(item),
+        sensitivity: consent::sensitivity_name(item.sensitivity).to_owned(),
+        purpose_digest: consent::purpose_digest(item.purpose.as_deref()),
+    }
+}
+
+/// The consent verdict of every difference between `old` and `new`: which changes an approval
+/// of `old` covers and which need a superuser to approve `new` again. The runtime decides with
+/// the same function on its item table.
+pub fn consent_changes(
+    old: &ValidSpec,
+    new: &ValidSpec,
+) -> Vec<telemetry_types::consent::ConsentChange> {
+    let records = |s: &ValidSpec| s.items.iter().map(approved_item).collect::<Vec<_>>();
+    telemetry_types::consent::compare(&records(old), &records(new))
+}
+
 fn sensitivity(item: &Item) -> String {
     item.sensitivity
         .map_or("unclassified", |s| s.as_str())

@@ -192,7 +192,9 @@ impl ElasticsearchStore {
                 json!({"properties": {
                     "metadataTelemetryEnabled": {"type": "boolean"},
                     "lastModifier": {"type": "keyword"},
-                    "lastModified": {"type": "date"}
+                    "lastModified": {"type": "date"},
+                    // Kept with the setting and read back whole, never searched.
+                    "approval": {"type": "object", "enabled": false}
                 }}),
             ),
             (
@@ -360,11 +362,7 @@ impl StateStore for ElasticsearchStore {
         Box::pin(async move {
             self.ensure_ready().await?;
             let index = self.index("settings");
-            let seeded = Settings {
-                metadata_telemetry_enabled: initialize,
-                last_modifier: None,
-                last_modified: None,
-            };
+            let seeded = Settings::seeded(initialize);
             let body = serde_json::to_value(&seeded).map_err(|e| other(e.to_string()))?;
             let a = self
                 .call(
@@ -388,20 +386,10 @@ impl StateStore for ElasticsearchStore {
         })
     }
 
-    fn put_settings<'a>(
-        &'a self,
-        enabled: bool,
-        modifier: &'a str,
-        at: Timestamp,
-    ) -> BoxFuture<'a, Result<Settings, StoreError>> {
+    fn put_settings(&self, s: Settings) -> BoxFuture<'_, Result<Settings, StoreError>> {
         Box::pin(async move {
             self.ensure_ready().await?;
             let index = self.index("settings");
-            let s = Settings {
-                metadata_telemetry_enabled: enabled,
-                last_modifier: Some(modifier.to_owned()),
-                last_modified: Some(at),
-            };
             let body = serde_json::to_value(&s).map_err(|e| other(e.to_string()))?;
             let a = self
                 .call(

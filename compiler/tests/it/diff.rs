@@ -143,3 +143,44 @@ fn type_bound_enum_and_pattern_changes_are_reported() {
     let markdown = render_markdown(&d);
     assert!(markdown.contains("| type |"), "{markdown}");
 }
+
+/// The consent verdicts (`consent_changes`, the runtime's function) agree with the
+/// classification: whatever needs a new approval is at least `needs-review`, and removals and
+/// technical additions are covered.
+#[test]
+fn consent_verdicts_agree_with_the_classification() {
+    use telemetry_spec::diff::{Class, classify, consent_changes};
+    let pairs = [
+        ("base.toml", "added.toml", true),
+        ("added.toml", "base.toml", false),
+        ("base.toml", "removed.toml", false),
+        ("base.toml", "changed.toml", true),
+        ("base.toml", "base.toml", false),
+    ];
+    for (old, new, needs) in pairs {
+        let (old_spec, new_spec) = (spec(old), spec(new));
+        let consent = consent_changes(&old_spec, &new_spec);
+        assert_eq!(
+            consent.iter().any(|c| c.needs_approval),
+            needs,
+            "{old} -> {new}: {consent:?}"
+        );
+        let classified = classify(&old_spec, &new_spec);
+        for c in consent.iter().filter(|c| c.needs_approval) {
+            assert!(
+                classified
+                    .iter()
+                    .any(|k| k.item.as_deref() == Some(c.item.as_str())
+                        && k.class >= Class::NeedsReview),
+                "{old} -> {new}: {} needs approval but is not reviewed: {classified:?}",
+                c.item
+            );
+        }
+    }
+    let changed = consent_changes(&spec("base.toml"), &spec("changed.toml"));
+    let reasons: Vec<&str> = changed.iter().map(|c| c.reason.as_str()).collect();
+    assert!(
+        reasons.iter().any(|r| r.starts_with("sensitivity raised")),
+        "{reasons:?}"
+    );
+}

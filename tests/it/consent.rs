@@ -1,0 +1,299 @@
+//! Consent bound to what was disclosed: a stored approval of an older item table (what the
+//! previous binary disclosed) against the running one, with a real loopback HTTPS receiver.
+//! An added business-confidential item pauses sending until a superuser approves again; an
+//! added technical item and a rollback to a subset stay covered; a bare `true` from before
+//! approvals were recorded migrates to an approval of the running spec; the same on the
+//! Elasticsearch store (the fake), and two instances with different item tables on one store
+//! each decide for their own spec.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use optimize_telemetry::Config;
+use optimize_telemetry::audit::{Ledger, Verdict};
+use optimize_telemetry::clock::{SystemClock, Timestamp};
+use optimize_telemetry::consent::{ApprovalKind, ConsentState, StoredApproval};
+use optimize_telemetry::runtime::{self, Options, Parts, Status};
+use optimize_telemetry::store::Settings;
+use telemetry_types::Sensitivity;
+use telemetry_types::consent::Approval;
+
+use crate::cluster::{EMBEDDED, es_section, instance_config};
+use crate::runtime::{config, receiver};
+use crate::support::es_fake::{EsFake, Flavor};
+use crate::support::receiver::Behaviour;
+use crate::support::{TempDir, block_on, wait_until};
+
+/// The running item table without the first item of `sensitivity`: what an older binary
+/// disclosed before that item was added. Returns the table and the removed item's id.
+pub fn without_first(sensitivity: Sensitivity) -> (Approval, String) {
+    let running = optimize_telemetry::consent::running();
+    let mut items = running.items.clone();
+    let at = items
+        .iter()
+        .position(|i| i.sensitivity == sensitivity.as_str())
+        .unwrap_or_else(|| panic!("the spec has no {} item", sensitivity.as_str()));
+    let removed = items.remove(at);
+    (Approval::new("0.9.0", items), removed.id)
+}
+
+/// Stores `disclosure` as approved by a superuser, as an older binary would have.
+pub fn store_approval(cfg: &Config, disclosure: Approval) {
+    let parts = Parts::new(cfg.clone(), Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"));
+    block_on(parts.store.put_settings(Settings {
+        metadata_telemetry_enabled: true,
+        last_modifier: Some("demo".into()),
+        last_modified: Some(Timestamp(0)),
+        approval: Some(StoredApproval {
+            by: "demo".into(),
+            at: Timestamp(0),
+            kind: ApprovalKind::Superuser,
+            disclosure,
+        }),
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The status as `status` reads it, for a runtime that discloses `disclosure`.
+fn status(cfg: &Config, disclosure: Option<&Approval>) -> Status {
+    let mut parts =
+        Parts::new(cfg.clone(), Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"));
+    if let Some(d) = disclosure {
+        parts.disclosure = Arc::new(d.clone());
+    }
+    block_on(Status::read(&parts)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The consent entries of the ledger in `dir`, and whether the ledger verifies.
+fn consent_entries(dir: &std::path::Path) -> (Vec<serde_json::Value>, bool) {
+    let ledger = Ledger::new(dir);
+    let entries = ledger.read().unwrap_or_else(|e| panic!("{e}"));
+    let intact = matches!(ledger.verify(&entries), Verdict::Intact { .. });
+    let consent = entries
+        .into_iter()
+        .filter_map(|l| l.entry.ok().and_then(|e| e.consent))
+        .collect();
+    (consent, intact)
+}
+
+fn embedded_config(
+    dir: &TempDir,
+    rx: &crate::support::receiver::Receiver,
+    ca: &std::path::Path,
+) -> Config {
+    config(&instance_config(rx, ca, dir, EMBEDDED, 3600.0, ""))
+}
+
+#[test]
+fn an_added_business_confidential_item_pauses_sending_until_approved_again() {
+    let dir = TempDir::new("consent-pause");
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    let cfg = embedded_config(&dir, &rx, &ca);
+    let (old, added) = without_first(Sensitivity::BusinessConfidential);
+    store_approval(&cfg, old);
+
+    let handle = runtime::start(cfg.clone()).unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        rx.connections(),
+        0,
+        "nothing may be sent under the old approval"
+    );
+    assert_eq!(
+        handle.shared().parts.sources.calls(),
+        0,
+        "nothing may even be collected"
+    );
+    let s = status(&cfg, None);
+    assert!(!s.enabled);
+    assert_eq!(s.consent.state, ConsentState::NeedsApproval);
+    assert_eq!(s.consent.approved_version.as_deref(), Some("0.9.0"));
+    let blocking: Vec<&str> = s.consent.blocking().map(|c| c.item.as_str()).collect();
+    assert_eq!(blocking, vec![added.as_str()]);
+
+    // A superuser approves the running spec: sending resumes at once.
+    let settings = handle
+        .set_enabled(true, "demo")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let approval = settings
+        .approval
+        .unwrap_or_else(|| panic!("no approval stored"));
+    assert_eq!(approval.disclosure, optimize_telemetry::consent::running());
+    assert!(
+        wait_until(Duration::from_secs(20), || rx.requests().len() == 1),
+        "the re-approval did not resume sending"
+    );
+    handle.stop();
+    let s = status(&cfg, None);
+    assert_eq!(s.consent.state, ConsentState::Covered);
+    assert!(s.consent.changes.is_empty());
+    let (events, intact) = consent_entries(&dir.join("shared"));
+    assert!(intact, "the ledger with consent entries verifies");
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["event"], "approval");
+    assert_eq!(events[0]["by"], "demo");
+    assert_eq!(
+        events[0]["digest"],
+        optimize_telemetry::consent::running().digest.as_str()
+    );
+}
+
+#[test]
+fn an_added_technical_item_stays_covered_and_is_shown_as_new() {
+    let dir = TempDir::new("consent-technical");
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    let cfg = embedded_config(&dir, &rx, &ca);
+    let (old, added) = without_first(Sensitivity::Technical);
+    store_approval(&cfg, old);
+    let s = status(&cfg, None);
+    assert_eq!(s.consent.state, ConsentState::Covered);
+    assert_eq!(s.consent.changes.len(), 1);
+    assert_eq!(s.consent.changes[0].item, added);
+    assert!(!s.consent.changes[0].needs_approval);
+    let handle = runtime::start(cfg).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        wait_until(Duration::from_secs(20), || rx.requests().len() == 1),
+        "a technical addition must not pause sending"
+    );
+    handle.stop();
+}
+
+#[test]
+fn a_rollback_to_a_subset_of_the_approved_items_stays_covered() {
+    let dir = TempDir::new("consent-rollback");
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    let cfg = embedded_config(&dir, &rx, &ca);
+    // The approval came from the newer binary (it has one more item); this one runs the older.
+    let (older, _) = without_first(Sensitivity::BusinessConfidential);
+    store_approval(&cfg, optimize_telemetry::consent::running());
+    let s = status(&cfg, Some(&older));
+    assert_eq!(s.consent.state, ConsentState::Covered);
+    assert!(s.consent.changes.iter().all(|c| !c.needs_approval));
+    let handle = runtime::start_with(
+        cfg,
+        Options {
+            disclosure: Some(older),
+            ..Options::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        wait_until(Duration::from_secs(20), || rx.requests().len() == 1),
+        "a rollback must not pause sending"
+    );
+    handle.stop();
+}
+
+#[test]
+fn a_bare_true_from_before_approvals_migrates_to_an_approval_of_the_running_spec() {
+    let dir = TempDir::new("consent-legacy");
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    let mut cfg = embedded_config(&dir, &rx, &ca);
+    cfg.initialize_telemetry = false;
+    // Creates the state directory with the right permissions.
+    drop(Parts::new(cfg.clone(), Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}")));
+    let legacy = r#"{"metadataTelemetryEnabled": true, "lastModifier": "demo", "lastModified": "2026-01-01T00:00:00.000Z"}"#;
+    let state = dir.join("shared");
+    for name in ["settings.json", "settings.backup.json"] {
+        std::fs::write(state.join(name), legacy).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let s = status(&cfg, None);
+    assert_eq!(s.consent.state, ConsentState::Unrecorded);
+    assert!(s.enabled, "a legacy setting keeps sending");
+
+    let handle = runtime::start(cfg.clone()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        wait_until(Duration::from_secs(20), || rx.requests().len() == 1),
+        "a migrated installation must not go silent"
+    );
+    handle.stop();
+    let stored: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(state.join("settings.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    assert_eq!(stored["approval"]["kind"], "migration", "{stored}");
+    assert_eq!(stored["approval"]["by"], "demo");
+    assert_eq!(
+        stored["lastModifier"], "demo",
+        "the last change is still demo's"
+    );
+    assert_eq!(
+        stored["approval"]["digest"],
+        optimize_telemetry::consent::running().digest.as_str()
+    );
+    let (events, intact) = consent_entries(&state);
+    assert!(intact);
+    assert_eq!(events.len(), 1, "recorded once: {events:?}");
+    assert_eq!(events[0]["event"], "migration");
+    assert_eq!(status(&cfg, None).consent.state, ConsentState::Covered);
+}
+
+#[test]
+fn on_elasticsearch_the_approval_pauses_until_approved_and_a_rolling_upgrade_never_sends_unapproved()
+ {
+    let dir = TempDir::new("consent-es");
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    let es = EsFake::start(Flavor::Es8);
+    let text = instance_config(&rx, &ca, &dir, &es_section(&es), 3600.0, "");
+    let cfg = config(&text);
+    let (old, added) = without_first(Sensitivity::BusinessConfidential);
+    store_approval(&cfg, old.clone());
+    let doc = es.source("optimize-settings", "1").unwrap_or_default();
+    assert_eq!(doc["approval"]["specVersion"], "0.9.0", "{doc}");
+
+    // Instance B runs the upgraded binary: alone, it sends nothing.
+    let b = runtime::start(config(&text)).unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(rx.connections(), 0, "B never sends unapproved");
+    // Instance A still runs the old binary, whose disclosure was approved: it sends.
+    let a = runtime::start_with(
+        config(&text),
+        Options {
+            disclosure: Some(old.clone()),
+            ..Options::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        wait_until(Duration::from_secs(20), || rx.requests().len() == 1),
+        "the instance whose spec is approved sends"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(rx.requests().len(), 1);
+    assert_eq!(runtime::successes(a.metrics()), 1, "A sent");
+    assert_eq!(
+        runtime::successes(b.metrics()),
+        0,
+        "B never sends unapproved"
+    );
+    assert_eq!(
+        b.metrics()
+            .collections
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
+    let sb = status(&cfg, None);
+    assert_eq!(sb.consent.state, ConsentState::NeedsApproval);
+    assert!(sb.consent.blocking().any(|c| c.item == added));
+    assert_eq!(
+        status(&cfg, Some(&old)).consent.state,
+        ConsentState::Covered
+    );
+
+    // A superuser approves on the upgraded instance: both are covered (A's spec is a subset).
+    b.set_enabled(true, "demo")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let doc = es.source("optimize-settings", "1").unwrap_or_default();
+    assert_eq!(
+        doc["approval"]["digest"],
+        optimize_telemetry::consent::running().digest.as_str()
+    );
+    assert_eq!(status(&cfg, None).consent.state, ConsentState::Covered);
+    assert_eq!(
+        status(&cfg, Some(&old)).consent.state,
+        ConsentState::Covered
+    );
+    a.stop();
+    b.stop();
+    assert!(es.unknown_calls().is_empty(), "{:?}", es.unknown_calls());
+}
