@@ -297,3 +297,72 @@ fn on_elasticsearch_the_approval_pauses_until_approved_and_a_rolling_upgrade_nev
     b.stop();
     assert!(es.unknown_calls().is_empty(), "{:?}", es.unknown_calls());
 }
+
+#[test]
+fn status_preview_and_the_log_of_the_real_binary_say_why_it_is_paused() {
+    use std::process::{Command, Stdio};
+    let dir = TempDir::new("consent-process");
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    let text = instance_config(&rx, &ca, &dir, EMBEDDED, 3600.0, "");
+    let file = dir.join("c.toml");
+    std::fs::write(&file, &text).unwrap_or_else(|e| panic!("{e}"));
+    let (old, added) = without_first(Sensitivity::BusinessConfidential);
+    store_approval(&config(&text), old);
+    let bin = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_optimize-telemetry"));
+        c.env_remove("OPTIMIZE_TELEMETRY_CONFIG")
+            .env_remove("OPTIMIZE_TELEMETRY_TOKEN")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .arg("--config")
+            .arg(&file);
+        c
+    };
+
+    let out = bin()
+        .arg("status")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("approval:   PAUSED"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "needs approval: {added}: new business-confidential item"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("next send:  none planned"),
+        "nothing is planned while paused: {stdout}"
+    );
+
+    let out = bin()
+        .arg("preview")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("note: telemetry is paused"), "{stderr}");
+    assert!(stderr.contains(&format!("! {added}:")), "{stderr}");
+
+    // `statePollSeconds = 1`: the setting is looked at about four times, the pause logged once.
+    let mut child = bin()
+        .args(["--log-level", "info", "run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(4000));
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut log = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut log);
+    }
+    assert_eq!(
+        log.matches("telemetry paused").count(),
+        1,
+        "the pause is logged once: {log}"
+    );
+    assert!(log.contains(&added), "the log names the difference: {log}");
+    assert_eq!(rx.connections(), 0, "the real binary sends nothing either");
+}
