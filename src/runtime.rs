@@ -259,43 +259,43 @@ impl Shared {
     /// `initializeTelemetry`, becomes an approval of the running spec, recorded as such: no
     /// running installation goes silent or sends more than it did.
     async fn migrate(&self) {
-        let stored = match self.stored_settings().await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the telemetry setting to record its approval");
-                return;
-            }
-        };
-        if !stored.metadata_telemetry_enabled || stored.approval.is_some() {
+        // Seeds the setting from `initializeTelemetry` if there is none yet, so a seeded `true`
+        // is recorded as the configuration's approval right away.
+        if let Err(e) = self.stored_settings().await {
+            tracing::warn!(error = %e, "cannot read the telemetry setting to record its approval");
             return;
         }
-        let (by, kind) = match &stored.last_modifier {
-            None => (CONFIGURATION.to_owned(), ApprovalKind::Configuration),
-            Some(user) => (user.clone(), ApprovalKind::Migration),
-        };
+        let disclosure = Arc::clone(&self.parts.disclosure);
         let at = self.parts.clock.now();
-        let settings = Settings {
-            approval: Some(StoredApproval {
-                by: by.clone(),
+        let approve: crate::store::ApproveFn = Box::new(move |stored: &Settings| {
+            let (by, kind) = match &stored.last_modifier {
+                None => (CONFIGURATION.to_owned(), ApprovalKind::Configuration),
+                Some(user) => (user.clone(), ApprovalKind::Migration),
+            };
+            StoredApproval {
+                by,
                 at,
                 kind,
-                disclosure: (*self.parts.disclosure).clone(),
-            }),
-            ..stored
-        };
-        match self.parts.store.put_settings(settings).await {
-            Ok(_) => {
-                let event = match kind {
+                disclosure: (*disclosure).clone(),
+            }
+        });
+        match self.parts.store.complete_approval(approve).await {
+            Ok(Some(settings)) => {
+                let Some(approval) = &settings.approval else {
+                    return;
+                };
+                let event = match approval.kind {
                     ApprovalKind::Migration => "migration",
                     _ => "approval",
                 };
                 self.record(
                     at,
-                    crate::consent::ledger_event(event, &by, Some(&self.parts.disclosure)),
+                    crate::consent::ledger_event(event, &approval.by, Some(&approval.disclosure)),
                 )
                 .await;
-                tracing::info!(by, spec_version = %self.parts.disclosure.spec_version, "recorded the stored telemetry setting as an approval of the running spec");
+                tracing::info!(by = %approval.by, spec_version = %approval.disclosure.spec_version, "recorded the stored telemetry setting as an approval of the running spec");
             }
+            Ok(None) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "cannot record the approval of the stored telemetry setting")
             }

@@ -19,7 +19,7 @@ use futures_util::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{Attempt, PeriodEnd, SendState, Settings, StateStore, StoreError};
+use super::{ApproveFn, Attempt, PeriodEnd, SendState, Settings, StateStore, StoreError};
 use crate::clock::{Clock, Timestamp};
 use crate::statefs;
 
@@ -335,6 +335,22 @@ impl StateStore for EmbeddedStore {
         self.locked(move |dir| {
             write_kept(dir, SETTINGS, SETTINGS_BACKUP, &s)?;
             Ok(s)
+        })
+    }
+
+    fn complete_approval(
+        &self,
+        approve: ApproveFn,
+    ) -> BoxFuture<'_, Result<Option<Settings>, StoreError>> {
+        self.locked(move |dir| {
+            let Kept::Found(stored) = read_kept::<Settings>(dir, SETTINGS, SETTINGS_BACKUP)? else {
+                return Ok(None);
+            };
+            let Some(done) = super::completed(&stored, approve) else {
+                return Ok(None);
+            };
+            write_kept(dir, SETTINGS, SETTINGS_BACKUP, &done)?;
+            Ok(Some(done))
         })
     }
 

@@ -38,6 +38,17 @@ impl Settings {
     }
 }
 
+/// Makes the approval of a stored setting that has none (see [`StateStore::complete_approval`]).
+pub type ApproveFn = Box<dyn FnOnce(&Settings) -> crate::consent::StoredApproval + Send>;
+
+/// The setting `approve` completes, if `stored` is on and has no approval yet.
+pub fn completed(stored: &Settings, approve: ApproveFn) -> Option<Settings> {
+    (stored.metadata_telemetry_enabled && stored.approval.is_none()).then(|| Settings {
+        approval: Some(approve(stored)),
+        ..stored.clone()
+    })
+}
+
 /// One send attempt, as remembered between restarts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -171,6 +182,16 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
 
     /// Stores the setting (with its approval) as a whole.
     fn put_settings(&self, settings: Settings) -> BoxFuture<'_, Result<Settings, StoreError>>;
+
+    /// Gives a setting that is on but has no approval (a bare `true` from before approvals were
+    /// recorded, or one `initializeTelemetry` seeded) the approval `approve` makes of it, in one
+    /// atomic step: a setting changed in the meantime (switched off by a superuser, approved by
+    /// another instance) is left as it is. Returns the completed setting, or `None` if there was
+    /// nothing to complete.
+    fn complete_approval(
+        &self,
+        approve: ApproveFn,
+    ) -> BoxFuture<'_, Result<Option<Settings>, StoreError>>;
 
     fn send_state(&self) -> BoxFuture<'_, Result<SendState, StoreError>>;
 

@@ -366,3 +366,55 @@ fn status_preview_and_the_log_of_the_real_binary_say_why_it_is_paused() {
     assert!(log.contains(&added), "the log names the difference: {log}");
     assert_eq!(rx.connections(), 0, "the real binary sends nothing either");
 }
+
+#[test]
+fn on_elasticsearch_a_bare_true_migrates_once_and_a_switched_off_setting_stays_off() {
+    let dir = TempDir::new("consent-es-legacy");
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    let es = EsFake::start(Flavor::OpenSearch2);
+    let mut cfg = config(&instance_config(
+        &rx,
+        &ca,
+        &dir,
+        &es_section(&es),
+        3600.0,
+        "",
+    ));
+    cfg.initialize_telemetry = false;
+    // The index exists as the previous version created it, with a bare `true` in it.
+    let parts = Parts::new(cfg.clone(), Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"));
+    block_on(parts.store.settings(false)).unwrap_or_else(|e| panic!("{e}"));
+    es.put_doc(
+        "optimize-settings",
+        "1",
+        serde_json::json!({"metadataTelemetryEnabled": true, "lastModifier": "demo", "lastModified": "2026-01-01T00:00:00.000Z"}),
+    );
+    let handle = runtime::start(cfg.clone()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        wait_until(Duration::from_secs(20), || rx.requests().len() == 1),
+        "a migrated cluster must not go silent"
+    );
+    handle.stop();
+    let doc = es.source("optimize-settings", "1").unwrap_or_default();
+    assert_eq!(doc["approval"]["kind"], "migration", "{doc}");
+    assert_eq!(
+        doc["approval"]["digest"],
+        optimize_telemetry::consent::running().digest.as_str()
+    );
+    let (events, intact) = consent_entries(&dir.join("shared"));
+    assert!(intact);
+    assert_eq!(events.len(), 1, "{events:?}");
+
+    // A setting a superuser switched off is never completed into an approval.
+    es.put_doc(
+        "optimize-settings",
+        "1",
+        serde_json::json!({"metadataTelemetryEnabled": false, "lastModifier": "demo", "lastModified": "2026-01-02T00:00:00.000Z"}),
+    );
+    let completed = block_on(parts.store.complete_approval(Box::new(|_| {
+        panic!("an approval must not be made for a setting that is off")
+    })))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(completed, None);
+    assert!(es.unknown_calls().is_empty(), "{:?}", es.unknown_calls());
+}

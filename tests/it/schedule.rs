@@ -354,6 +354,12 @@ impl StateStore for RefusesToEnd {
     fn put_settings(&self, settings: Settings) -> BoxFuture<'_, Result<Settings, StoreError>> {
         self.inner.put_settings(settings)
     }
+    fn complete_approval(
+        &self,
+        approve: optimize_telemetry::store::ApproveFn,
+    ) -> BoxFuture<'_, Result<Option<Settings>, StoreError>> {
+        self.inner.complete_approval(approve)
+    }
     fn send_state(&self) -> BoxFuture<'_, Result<SendState, StoreError>> {
         self.inner.send_state()
     }
