@@ -24,6 +24,8 @@ pub struct SpecDiff {
     pub warnings: Vec<String>,
     /// Every change with its class, from [`classify`].
     pub classified: Vec<ClassifiedChange>,
+    /// What an installation that approved the old spec must do, from [`consent_changes`].
+    pub consent: Vec<telemetry_types::consent::ConsentChange>,
 }
 
 /// Who must act on a change, from least to most demanding.
@@ -365,6 +367,7 @@ pub fn diff(old: &ValidSpec, new: &ValidSpec) -> SpecDiff {
         categories,
         warnings: Vec::new(),
         classified: classify(old, new),
+        consent: consent_changes(old, new),
     };
     let order = compare_versions(&result.version_before, &result.version_after);
     if !result.is_empty() && order == std::cmp::Ordering::Equal {
@@ -734,6 +737,7 @@ pub fn render_markdown(d: &SpecDiff) -> String {
         d.categories.len()
     );
     render_classification(&mut out, &d.classified);
+    render_consent(&mut out, &d.consent);
     for (title, items) in [("Added items", &d.added), ("Removed items", &d.removed)] {
         if items.is_empty() {
             continue;
@@ -793,6 +797,26 @@ pub fn render_markdown(d: &SpecDiff) -> String {
         out.push('\n');
     }
     out
+}
+
+/// What installations that approved the old spec see: whether they stop sending until a
+/// superuser approves again, and which differences they are shown.
+fn render_consent(out: &mut String, changes: &[telemetry_types::consent::ConsentChange]) {
+    out.push_str("## Consent of installations\n\n");
+    let blocking: Vec<_> = changes.iter().filter(|c| c.needs_approval).collect();
+    if blocking.is_empty() {
+        out.push_str(
+            "An approval of the old spec covers the new one: installations keep sending and show the differences as new.\n\n",
+        );
+        return;
+    }
+    out.push_str(
+        "Installations that approved the old spec **send nothing** until a superuser approves these differences:\n\n",
+    );
+    for c in blocking {
+        let _ = writeln!(out, "- `{}`: {}", c.item, md_cell(&c.reason));
+    }
+    out.push('\n');
 }
 
 /// The classification: the highest class (what a gate acts on), then one row per change.
@@ -865,6 +889,15 @@ pub fn render_json(d: &SpecDiff) -> String {
                 "item": c.item,
                 "field": c.field,
                 "change": c.reason,
+            })).collect::<Vec<_>>(),
+        },
+        "consent": {
+            "needs_approval": telemetry_types::consent::needs_approval(&d.consent),
+            "changes": d.consent.iter().map(|c| json!({
+                "item": c.item,
+                "kind": c.kind,
+                "change": c.reason,
+                "needs_approval": c.needs_approval,
             })).collect::<Vec<_>>(),
         },
         "added": d.added.iter().map(summary_json).collect::<Vec<_>>(),
