@@ -226,6 +226,31 @@ fn a_bare_true_from_before_approvals_migrates_to_an_approval_of_the_running_spec
     assert_eq!(events.len(), 1, "recorded once: {events:?}");
     assert_eq!(events[0]["event"], "migration");
     assert_eq!(status(&cfg, None).consent.state, ConsentState::Covered);
+
+    // `audit` lists the migration as such, and `audit --verify` accepts the chain.
+    let file = dir.join("c.toml");
+    std::fs::write(&file, instance_config(&rx, &ca, &dir, EMBEDDED, 3600.0, ""))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let audit = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_optimize-telemetry"))
+            .env_remove("OPTIMIZE_TELEMETRY_CONFIG")
+            .arg("--config")
+            .arg(&file)
+            .arg("audit")
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, listing) = audit(&[]);
+    assert_eq!(code, Some(0));
+    assert!(listing.contains("migration  by demo (spec "), "{listing}");
+    let (code, verified) = audit(&["--verify"]);
+    assert_eq!(code, Some(0), "{verified}");
+    assert!(verified.contains("intact"), "{verified}");
 }
 
 #[test]

@@ -184,3 +184,41 @@ fn consent_verdicts_agree_with_the_classification() {
         "{reasons:?}"
     );
 }
+
+/// The approval digest survives formatting: purposes re-wrapped into multi-line strings,
+/// comments and blank lines added, change nothing an installation would have to approve.
+#[test]
+fn the_approval_digest_is_stable_across_formatting_of_the_spec_file() {
+    use telemetry_spec::diff::{approved_item, consent_changes};
+    use telemetry_types::consent::items_digest;
+    let text = std::fs::read_to_string(repo_root().join("spec/telemetry.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reformatted = text
+        .replace(
+            "purpose = \"Counting installations and relating",
+            "# Why we collect it.\n\npurpose = \"\"\"\nCounting   installations and\n    relating",
+        )
+        .replacen(
+            "of one installation to each other.\"",
+            "of one installation to each other.\n\"\"\"",
+            1,
+        );
+    assert_ne!(text, reformatted, "the fixture must actually reformat");
+    let parse = |name: &str, t: &str| {
+        telemetry_spec::check(name, t.as_bytes())
+            .into_spec()
+            .unwrap_or_else(|c| panic!("{}", c.render()))
+    };
+    let (old, new) = (parse("old", &text), parse("new", &reformatted));
+    assert!(consent_changes(&old, &new).is_empty());
+    let digest = |s: &telemetry_spec::ValidSpec| {
+        items_digest(&s.items.iter().map(approved_item).collect::<Vec<_>>())
+    };
+    assert_eq!(digest(&old), digest(&new));
+    // A purpose that says something else is another purpose.
+    let reworded = text.replace(
+        "purpose = \"Counting installations and relating",
+        "purpose = \"Selling installations and relating",
+    );
+    assert_ne!(digest(&old), digest(&parse("reworded", &reworded)));
+}
