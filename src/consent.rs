@@ -55,8 +55,10 @@ pub enum ConsentState {
     Off,
     /// The approval covers the running spec.
     Covered,
-    /// Switched on before approvals were recorded (or seeded by configuration): taken as an
-    /// approval of the running spec, recorded at the next start of the runtime.
+    /// Switched on without an approval: a bare `true` from before approvals were recorded, or
+    /// written during a rolling upgrade by an instance of such a version. The runtime's first
+    /// start after the upgrade records it as an approval of its spec (see
+    /// `runtime::Shared::migrate`); otherwise nothing is sent until a superuser approves.
     Unrecorded,
     /// Nothing is sent until a superuser approves the running spec.
     NeedsApproval,
@@ -76,9 +78,10 @@ pub struct Consent {
 }
 
 impl Consent {
-    /// Whether reports may be sent as far as consent is concerned.
+    /// Whether reports may be sent as far as consent is concerned: only under an approval that
+    /// covers the running spec.
     pub fn allows_sending(&self) -> bool {
-        matches!(self.state, ConsentState::Covered | ConsentState::Unrecorded)
+        self.state == ConsentState::Covered
     }
 
     /// The differences that need a new approval.

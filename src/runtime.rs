@@ -170,6 +170,9 @@ pub struct Shared {
     enabled_tx: watch::Sender<bool>,
     /// Whether the last look found sending paused for a new approval: the pause is logged once.
     paused: std::sync::atomic::AtomicBool,
+    /// Whether [`Shared::migrate`] has looked at the stored setting (it is tried again at every
+    /// look at the setting until the store answers).
+    migrated: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -257,12 +260,30 @@ impl Shared {
 
     /// A setting switched on before approvals were recorded (a bare `true`), or seeded on by
     /// `initializeTelemetry`, becomes an approval of the running spec, recorded as such: no
-    /// running installation goes silent or sends more than it did.
+    /// running installation goes silent or sends more than it did. Only at the first start
+    /// after the upgrade, that is while this installation's ledger holds no approval yet: a bare
+    /// `true` written later (by an instance of an older version during a rolling upgrade) is
+    /// not an approval of this spec, and pauses sending until a superuser approves.
     async fn migrate(&self) {
+        let ledger = crate::audit::Ledger::new(&self.parts.config.state.dir);
+        let approved_before = tokio::task::spawn_blocking(move || {
+            ledger.read().map(|entries| {
+                entries
+                    .iter()
+                    .any(|l| l.entry.as_ref().is_ok_and(|e| e.consent.is_some()))
+            })
+        })
+        .await;
+        // An unreadable ledger is reported by `audit --verify`; it must not silence telemetry.
+        if matches!(approved_before, Ok(Ok(true))) {
+            self.migrated.store(true, Ordering::Relaxed);
+            return;
+        }
         // Seeds the setting from `initializeTelemetry` if there is none yet, so a seeded `true`
         // is recorded as the configuration's approval right away.
         if let Err(e) = self.stored_settings().await {
-            tracing::warn!(error = %e, "cannot read the telemetry setting to record its approval");
+            // `refresh` logs the unreachable store; this is tried again at the next look.
+            tracing::debug!(error = %e, "cannot read the telemetry setting to record its approval");
             return;
         }
         let disclosure = Arc::clone(&self.parts.disclosure);
@@ -297,9 +318,11 @@ impl Shared {
             }
             Ok(None) => {}
             Err(e) => {
-                tracing::warn!(error = %e, "cannot record the approval of the stored telemetry setting")
+                tracing::warn!(error = %e, "cannot record the approval of the stored telemetry setting; trying again at the next look");
+                return;
             }
         }
+        self.migrated.store(true, Ordering::Relaxed);
     }
 
     /// Applies a stored setting: whether to send, and the pause for a new approval (logged once).
@@ -307,7 +330,12 @@ impl Shared {
         let consent = crate::consent::evaluate(s, &self.parts.disclosure);
         let paused = s.metadata_telemetry_enabled && !consent.allows_sending();
         if self.paused.swap(paused, Ordering::Relaxed) != paused {
-            if paused {
+            if paused && consent.state == crate::consent::ConsentState::Unrecorded {
+                tracing::warn!(
+                    running = %consent.running_version,
+                    "telemetry paused: the setting was switched on without recording an approval (by a version that does not record them); nothing is sent until a superuser approves the running spec"
+                );
+            } else if paused {
                 let differences: Vec<String> = consent
                     .blocking()
                     .map(|c| format!("{}: {}", c.item, c.reason))
@@ -333,6 +361,9 @@ impl Shared {
     }
 
     async fn refresh(&self) {
+        if !self.migrated.load(Ordering::Relaxed) {
+            self.migrate().await;
+        }
         match self
             .parts
             .store
@@ -380,6 +411,7 @@ pub fn start_with(config: Config, options: Options) -> Result<Handle, StartError
         metrics: Arc::new(Metrics::default()),
         enabled_tx,
         paused: std::sync::atomic::AtomicBool::new(false),
+        migrated: std::sync::atomic::AtomicBool::new(false),
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -455,7 +487,7 @@ fn ledger_observer(dir: &std::path::Path) -> AttemptObserver {
 /// Loads the setting, follows its changes, and runs the scheduler; a panic anywhere in
 /// telemetry is caught and logged, and the scheduler starts again after a pause.
 async fn supervise(shared: Arc<Shared>, scheduler: Scheduler<RealSources>) {
-    shared.migrate().await;
+    // Migrates a setting without approval first (see `Shared::migrate`), then applies it.
     shared.refresh().await;
     let poller = {
         let shared = Arc::clone(&shared);

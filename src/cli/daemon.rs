@@ -153,7 +153,7 @@ fn render_consent(c: &serde_json::Value) -> String {
             s(&c["approvedBy"])
         ),
         Some("unrecorded") => format!(
-            "approval:   switched on before approvals were recorded; taken as approval of the running spec {running} (recorded at the next start)\n"
+            "approval:   switched on without a recorded approval; the first start of this version records it as an approval of the running spec {running}, otherwise nothing is sent until a superuser approves\n"
         ),
         _ => return String::new(),
     };

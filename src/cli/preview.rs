@@ -53,6 +53,14 @@ pub(super) fn preview(config: Config) -> u8 {
         }
         return 0;
     }
+    if consent
+        .as_ref()
+        .is_some_and(|c| c.state == crate::consent::ConsentState::Unrecorded)
+    {
+        note!(
+            "note: the setting has no recorded approval yet: the runtime's first start records it as an approval of this spec (if this installation recorded none before; otherwise nothing is sent until a superuser approves)"
+        );
+    }
     if let Some(c) = consent.as_ref().filter(|c| !c.changes.is_empty()) {
         note!(
             "note: new since your approval of spec {} (covered by it):",

@@ -199,7 +199,6 @@ fn a_bare_true_from_before_approvals_migrates_to_an_approval_of_the_running_spec
     }
     let s = status(&cfg, None);
     assert_eq!(s.consent.state, ConsentState::Unrecorded);
-    assert!(s.enabled, "a legacy setting keeps sending");
 
     let handle = runtime::start(cfg.clone()).unwrap_or_else(|e| panic!("{e}"));
     assert!(
@@ -441,5 +440,52 @@ fn on_elasticsearch_a_bare_true_migrates_once_and_a_switched_off_setting_stays_o
     })))
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(completed, None);
+    assert!(es.unknown_calls().is_empty(), "{:?}", es.unknown_calls());
+}
+
+#[test]
+fn a_bare_true_written_by_an_older_instance_during_a_rolling_upgrade_pauses_the_upgraded_one() {
+    let dir = TempDir::new("consent-es-old-writer");
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    let es = EsFake::start(Flavor::Es7);
+    // Reports every 2 s, so a second period falls within the test.
+    let text = instance_config(&rx, &ca, &dir, &es_section(&es), 2.0, "");
+    let mut cfg = config(&text);
+    cfg.initialize_telemetry = false;
+
+    // The upgraded instance runs, a superuser approves, it sends.
+    let handle = runtime::start(cfg.clone()).unwrap_or_else(|e| panic!("{e}"));
+    handle
+        .set_enabled(true, "demo")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(wait_until(Duration::from_secs(20), || rx.requests().len() == 1));
+    handle.stop();
+
+    // An instance of the older version switches it off and on again: a bare `true`.
+    es.put_doc(
+        "optimize-settings",
+        "1",
+        serde_json::json!({"metadataTelemetryEnabled": true, "lastModifier": "kermit", "lastModified": "2026-01-02T00:00:00.000Z"}),
+    );
+    // The upgraded instance restarts: this is not its first start after the upgrade (its
+    // ledger holds an approval), so the bare `true` is no approval of its spec.
+    let handle = runtime::start(cfg.clone()).unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(3500));
+    assert_eq!(rx.requests().len(), 1, "nothing is sent under a bare true");
+    let s = status(&cfg, None);
+    assert_eq!(s.consent.state, ConsentState::Unrecorded);
+    assert!(!s.enabled);
+    let doc = es.source("optimize-settings", "1").unwrap_or_default();
+    assert!(doc.get("approval").is_none(), "not migrated: {doc}");
+
+    // A superuser approves: sending resumes.
+    handle
+        .set_enabled(true, "demo")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        wait_until(Duration::from_secs(20), || rx.requests().len() == 2),
+        "the approval did not resume sending"
+    );
+    handle.stop();
     assert!(es.unknown_calls().is_empty(), "{:?}", es.unknown_calls());
 }
