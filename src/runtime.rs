@@ -266,16 +266,23 @@ impl Shared {
     /// not an approval of this spec, and pauses sending until a superuser approves.
     async fn migrate(&self) {
         let ledger = crate::audit::Ledger::new(&self.parts.config.state.dir);
-        let approved_before = tokio::task::spawn_blocking(move || {
+        // (whether the ledger holds an approval, whether it holds anything: an installation
+        // that sent before this version)
+        let history = tokio::task::spawn_blocking(move || {
             ledger.read().map(|entries| {
-                entries
+                let approved = entries
                     .iter()
-                    .any(|l| l.entry.as_ref().is_ok_and(|e| e.consent.is_some()))
+                    .any(|l| l.entry.as_ref().is_ok_and(|e| e.consent.is_some()));
+                (approved, !entries.is_empty())
             })
         })
         .await;
         // An unreadable ledger is reported by `audit --verify`; it must not silence telemetry.
-        if matches!(approved_before, Ok(Ok(true))) {
+        let (approved_before, sent_before) = match history {
+            Ok(Ok(h)) => h,
+            _ => (false, false),
+        };
+        if approved_before {
             self.migrated.store(true, Ordering::Relaxed);
             return;
         }
@@ -289,9 +296,16 @@ impl Shared {
         let disclosure = Arc::clone(&self.parts.disclosure);
         let at = self.parts.clock.now();
         let approve: crate::store::ApproveFn = Box::new(move |stored: &Settings| {
-            let (by, kind) = match &stored.last_modifier {
-                None => (CONFIGURATION.to_owned(), ApprovalKind::Configuration),
-                Some(user) => (user.clone(), ApprovalKind::Migration),
+            // Seeded by `initializeTelemetry` on a fresh installation, or kept from the version
+            // before (which may have been seeded by configuration too).
+            let by = stored
+                .last_modifier
+                .clone()
+                .unwrap_or_else(|| CONFIGURATION.to_owned());
+            let kind = if stored.last_modifier.is_none() && !sent_before {
+                ApprovalKind::Configuration
+            } else {
+                ApprovalKind::Migration
             };
             StoredApproval {
                 by,

@@ -489,3 +489,44 @@ fn a_bare_true_written_by_an_older_instance_during_a_rolling_upgrade_pauses_the_
     handle.stop();
     assert!(es.unknown_calls().is_empty(), "{:?}", es.unknown_calls());
 }
+
+#[test]
+fn a_configuration_seeded_true_of_an_installation_that_sent_before_migrates_as_such() {
+    let dir = TempDir::new("consent-legacy-seeded");
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    let mut cfg = embedded_config(&dir, &rx, &ca);
+    cfg.initialize_telemetry = false;
+    drop(Parts::new(cfg.clone(), Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}")));
+    let state = dir.join("shared");
+    // What the version before left: a setting seeded on by `initializeTelemetry`, and the
+    // ledger of a report it sent.
+    let seeded =
+        r#"{"metadataTelemetryEnabled": true, "lastModifier": null, "lastModified": null}"#;
+    for name in ["settings.json", "settings.backup.json"] {
+        std::fs::write(state.join(name), seeded).unwrap_or_else(|e| panic!("{e}"));
+    }
+    Ledger::new(&state)
+        .append(
+            Timestamp(1_000),
+            "https://x.invalid/pings",
+            true,
+            Some(202),
+            None,
+            b"{}",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let handle = runtime::start(cfg).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        wait_until(Duration::from_secs(20), || rx.requests().len() == 1),
+        "the installation keeps sending"
+    );
+    handle.stop();
+    let (events, intact) = consent_entries(&state);
+    assert!(
+        intact,
+        "an old ledger with a consent entry appended verifies"
+    );
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["event"], "migration");
+    assert_eq!(events[0]["by"], "configuration");
+}
