@@ -530,3 +530,70 @@ fn a_configuration_seeded_true_of_an_installation_that_sent_before_migrates_as_s
     assert_eq!(events[0]["event"], "migration");
     assert_eq!(events[0]["by"], "configuration");
 }
+
+#[test]
+fn the_api_says_why_it_is_paused_and_only_a_superusers_put_approves_again() {
+    use crate::control::{Daemon, SUPER_TOKEN, USER_TOKEN, call};
+    let (old, added) = without_first(Sensitivity::Identifying);
+    let d = Daemon::start_after(false, None, &|cfg| store_approval(cfg, old.clone()));
+    let bearer = |t: &str| format!("Bearer {t}");
+    let user = bearer(USER_TOKEN);
+    let admin = bearer(SUPER_TOKEN);
+    let (code, status) = call(
+        "GET",
+        &d.url("/api/status"),
+        &[("Authorization", &user)],
+        None,
+    );
+    assert_eq!(code, 200);
+    assert_eq!(status["enabled"], false);
+    assert_eq!(status["consent"]["state"], "needs-approval", "{status}");
+    assert_eq!(status["consent"]["approvedVersion"], "0.9.0");
+    let blocking: Vec<&serde_json::Value> = status["consent"]["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["needsApproval"] == true)
+        .collect();
+    assert_eq!(blocking.len(), 1, "{status}");
+    assert_eq!(blocking[0]["item"], added.as_str());
+    assert_eq!(blocking[0]["kind"], "added");
+
+    let json = [("Content-Type", "application/json")];
+    let body = || Some(br#"{"metadataTelemetryEnabled": true}"#.to_vec());
+    let (code, _) = call(
+        "PUT",
+        &d.url("/api/settings"),
+        &[json[0], ("Authorization", &user)],
+        body(),
+    );
+    assert_eq!(code, 403, "a user cannot approve");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(d.rx.connections(), 0, "still paused");
+
+    let (code, settings) = call(
+        "PUT",
+        &d.url("/api/settings"),
+        &[json[0], ("Authorization", &admin)],
+        body(),
+    );
+    assert_eq!(code, 200);
+    assert_eq!(settings["approval"]["by"], "demo");
+    assert_eq!(settings["approval"]["kind"], "superuser");
+    assert_eq!(
+        settings["approval"]["digest"],
+        optimize_telemetry::consent::running().digest.as_str()
+    );
+    let (_, status) = call(
+        "GET",
+        &d.url("/api/status"),
+        &[("Authorization", &user)],
+        None,
+    );
+    assert_eq!(status["consent"]["state"], "covered", "{status}");
+    assert!(
+        wait_until(Duration::from_secs(20), || d.rx.requests().len() == 1),
+        "the superuser's approval resumes sending"
+    );
+    d.handle.stop();
+}
