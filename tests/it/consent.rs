@@ -150,6 +150,37 @@ fn an_added_technical_item_stays_covered_and_is_shown_as_new() {
     assert_eq!(s.consent.changes.len(), 1);
     assert_eq!(s.consent.changes[0].item, added);
     assert!(!s.consent.changes[0].needs_approval);
+    // `status` and `preview` of the real binary show it as new and covered.
+    let file = dir.join("c.toml");
+    std::fs::write(&file, instance_config(&rx, &ca, &dir, EMBEDDED, 3600.0, ""))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = |command: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_optimize-telemetry"))
+            .env_remove("OPTIMIZE_TELEMETRY_CONFIG")
+            .env_remove("OPTIMIZE_TELEMETRY_TOKEN")
+            .arg("--config")
+            .arg(&file)
+            .arg(command)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let status_text = String::from_utf8_lossy(&run("status").stdout).into_owned();
+    assert!(
+        status_text.contains(&format!(
+            "new since your approval: {added}: new technical item"
+        )),
+        "{status_text}"
+    );
+    assert!(
+        status_text.contains("approval:   spec 0.9.0 approved by demo; covers"),
+        "{status_text}"
+    );
+    let preview = String::from_utf8_lossy(&run("preview").stderr).into_owned();
+    assert!(
+        preview.contains("note: new since your approval of spec 0.9.0"),
+        "{preview}"
+    );
+    assert!(preview.contains(&format!("+ {added}:")), "{preview}");
     let handle = runtime::start(cfg).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         wait_until(Duration::from_secs(20), || rx.requests().len() == 1),
