@@ -8,6 +8,10 @@
 //! so what is kept stays verifiable from its oldest entry on. The first entry of each file after
 //! a rotation carries the rotation's number, so lines deleted from the start of a file, or a
 //! rotated file deleted in the middle, are told apart from rotation.
+//!
+//! Approvals, revocations and the migration of a setting stored before approvals were recorded
+//! are entries of the same chain ([`Ledger::append_consent`]): they carry a `consent` object and
+//! no payload. The field is hashed only when present, so older ledgers verify as before.
 
 use std::io::Write;
 use std::os::unix::fs::DirBuilderExt;
@@ -43,6 +47,10 @@ pub struct Entry {
     /// it, counting this one (1 for the first rotated-into file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation: Option<u64>,
+    /// On an approval, revocation or migration entry: what was decided, by whom, for which
+    /// spec (see [`crate::consent::ledger_event`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<serde_json::Value>,
     /// SHA-256 of this entry without this field, in the canonical serialization.
     pub hash: String,
 }
@@ -85,6 +93,10 @@ fn entry_hash(e: &Entry) -> String {
     // Absent on most entries, so ledgers written before it was introduced hash as they did.
     if let (Some(r), Some(map)) = (e.rotation, unhashed.as_object_mut()) {
         map.insert("rotation".into(), r.into());
+    }
+    // Likewise absent on send attempts.
+    if let (Some(c), Some(map)) = (&e.consent, unhashed.as_object_mut()) {
+        map.insert("consent".into(), c.clone());
     }
     crate::hex::sha256_hex(unhashed.to_string().as_bytes())
 }
@@ -167,6 +179,30 @@ impl Ledger {
         error: Option<String>,
         payload: &[u8],
     ) -> Result<Entry, AuditError> {
+        self.append_entry(time, endpoint, success, status, error, payload, None)
+    }
+
+    /// Appends an approval, revocation or migration: nothing was sent, so no endpoint and a
+    /// `null` payload.
+    pub fn append_consent(
+        &self,
+        time: Timestamp,
+        consent: serde_json::Value,
+    ) -> Result<Entry, AuditError> {
+        self.append_entry(time, "", true, None, None, b"null", Some(consent))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn append_entry(
+        &self,
+        time: Timestamp,
+        endpoint: &str,
+        success: bool,
+        status: Option<u16>,
+        error: Option<String>,
+        payload: &[u8],
+        consent: Option<serde_json::Value>,
+    ) -> Result<Entry, AuditError> {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -206,6 +242,7 @@ impl Ledger {
             payload: serde_json::from_slice(payload).unwrap_or(serde_json::Value::Null),
             prev: last.map_or_else(|| GENESIS.to_owned(), |e| e.hash),
             rotation: starts_file.then_some(rotations + 1),
+            consent,
             hash: String::new(),
         };
         entry.hash = entry_hash(&entry);

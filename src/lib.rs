@@ -14,6 +14,7 @@ pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod consent;
 pub mod control;
 pub mod disclosed;
 pub mod hex;

@@ -14,12 +14,17 @@ use tokio::sync::watch;
 use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::config::Config;
 use crate::config::StoreKind;
+use crate::consent::{ApprovalKind, Consent, StoredApproval};
 use crate::scheduler::{AttemptObserver, Metrics, Scheduler};
 use crate::sender::{Sender, SenderError, Transport};
 use crate::sources::RealSources;
 use crate::store::elasticsearch::ElasticsearchStore;
 use crate::store::embedded::EmbeddedStore;
 use crate::store::{Settings, StateStore, StoreError};
+use telemetry_types::consent::Approval;
+
+/// Who an approval seeded by `initializeTelemetry` is recorded as.
+pub const CONFIGURATION: &str = "configuration";
 
 /// How long `stop` waits for the telemetry thread.
 const STOP_GRACE: Duration = Duration::from_millis(900);
@@ -37,9 +42,12 @@ pub enum SetError {
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
-    /// Whether reports are being sent: the stored setting, unless a kill switch overrides it.
+    /// Whether reports are being sent: the stored setting, unless a kill switch overrides it or
+    /// the approval does not cover the running spec.
     pub enabled: bool,
     pub setting: Settings,
+    /// The approval compared with the running spec: why sending is paused, what is new.
+    pub consent: Consent,
     pub kill_switch: Option<String>,
     pub endpoint: Option<String>,
     pub last_attempt: Option<crate::store::Attempt>,
@@ -55,10 +63,14 @@ impl Status {
             .settings(parts.config.initialize_telemetry)
             .await?;
         let state = parts.store.send_state().await?;
-        let enabled = setting.metadata_telemetry_enabled && parts.config.kill_switch.is_none();
+        let consent = crate::consent::evaluate(&setting, &parts.disclosure);
+        let enabled = setting.metadata_telemetry_enabled
+            && parts.config.kill_switch.is_none()
+            && consent.allows_sending();
         let sendable = enabled && parts.config.endpoint.is_some();
         Ok(Status {
             enabled,
+            consent,
             kill_switch: parts.config.kill_switch.clone(),
             endpoint: parts.config.endpoint.as_ref().map(crate::config::redacted),
             last_attempt: state.last_attempt.clone(),
@@ -86,6 +98,9 @@ pub struct Parts {
     pub store: Arc<dyn StateStore>,
     pub clock: Arc<dyn Clock>,
     pub sources: Arc<RealSources>,
+    /// What this runtime discloses, compared with the stored approval: the generated item table
+    /// ([`crate::consent::running`]), or another one in tests of upgrades.
+    pub disclosure: Arc<Approval>,
 }
 
 impl Parts {
@@ -128,6 +143,7 @@ impl Parts {
             store,
             clock,
             sources,
+            disclosure: Arc::new(crate::consent::running()),
         })
     }
 }
@@ -141,6 +157,9 @@ pub struct Options {
     pub observer: Option<AttemptObserver>,
     /// Replaces the HTTPS sender (tests of scheduling on a paused clock).
     pub transport: Option<Arc<dyn Transport>>,
+    /// Replaces the running item table in the consent decision (tests of upgrades and rolling
+    /// upgrades, which need two binaries with different specs).
+    pub disclosure: Option<Approval>,
 }
 
 /// The state shared by the runtime thread and the handle.
@@ -151,6 +170,11 @@ pub struct Shared {
     enabled_tx: watch::Sender<bool>,
     /// The last readiness check and when it ran (see [`crate::metrics::ready`]).
     pub readiness: crate::metrics::Readiness,
+    /// Whether the last look found sending paused for a new approval: the pause is logged once.
+    paused: std::sync::atomic::AtomicBool,
+    /// Whether [`Shared::migrate`] has looked at the stored setting (it is tried again at every
+    /// look at the setting until the store answers).
+    migrated: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -176,33 +200,193 @@ impl Shared {
         if let Some(var) = &self.parts.config.kill_switch {
             return Err(SetError::KillSwitch(var.clone()));
         }
-        let settings = self
-            .parts
-            .store
-            .put_settings(enabled, modifier, self.parts.clock.now())
-            .await?;
-        self.enabled_tx
-            .send_replace(settings.metadata_telemetry_enabled);
-        tracing::info!(enabled, modifier, "telemetry setting changed");
+        let kind = if modifier == CONFIGURATION {
+            ApprovalKind::Configuration
+        } else {
+            ApprovalKind::Superuser
+        };
+        self.store_setting(enabled, modifier, kind).await
+    }
+
+    /// Stores the setting with (when on) an approval of the running spec, records the approval
+    /// or revocation in the ledger, and applies it.
+    async fn store_setting(
+        &self,
+        enabled: bool,
+        modifier: &str,
+        kind: ApprovalKind,
+    ) -> Result<Settings, SetError> {
+        let at = self.parts.clock.now();
+        let approval = enabled.then(|| StoredApproval {
+            by: modifier.to_owned(),
+            at,
+            kind,
+            disclosure: (*self.parts.disclosure).clone(),
+        });
+        let settings = Settings {
+            metadata_telemetry_enabled: enabled,
+            last_modifier: Some(modifier.to_owned()),
+            last_modified: Some(at),
+            approval,
+        };
+        let settings = self.parts.store.put_settings(settings).await?;
+        let event = match (enabled, kind) {
+            (false, _) => "revocation",
+            (true, ApprovalKind::Migration) => "migration",
+            (true, _) => "approval",
+        };
+        self.record(
+            at,
+            crate::consent::ledger_event(
+                event,
+                modifier,
+                enabled.then_some(&*self.parts.disclosure),
+            ),
+        )
+        .await;
+        tracing::info!(enabled, modifier, spec_version = %self.parts.disclosure.spec_version, "telemetry setting changed");
+        self.apply(&settings);
         Ok(settings)
     }
 
+    /// Appends a consent entry to the audit ledger (off the runtime thread).
+    async fn record(&self, at: Timestamp, event: serde_json::Value) {
+        let ledger = crate::audit::Ledger::new(&self.parts.config.state.dir);
+        let written = tokio::task::spawn_blocking(move || ledger.append_consent(at, event)).await;
+        match written {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot write the audit ledger"),
+            Err(e) => tracing::warn!(error = %e, "cannot write the audit ledger"),
+        }
+    }
+
+    /// A setting switched on before approvals were recorded (a bare `true`), or seeded on by
+    /// `initializeTelemetry`, becomes an approval of the running spec, recorded as such: no
+    /// running installation goes silent or sends more than it did. Only at the first start
+    /// after the upgrade, that is while this installation's ledger holds no approval yet: a bare
+    /// `true` written later (by an instance of an older version during a rolling upgrade) is
+    /// not an approval of this spec, and pauses sending until a superuser approves.
+    async fn migrate(&self) {
+        let ledger = crate::audit::Ledger::new(&self.parts.config.state.dir);
+        // (whether the ledger holds an approval, whether it holds anything: an installation
+        // that sent before this version)
+        let history = tokio::task::spawn_blocking(move || {
+            ledger.read().map(|entries| {
+                let approved = entries
+                    .iter()
+                    .any(|l| l.entry.as_ref().is_ok_and(|e| e.consent.is_some()));
+                (approved, !entries.is_empty())
+            })
+        })
+        .await;
+        // An unreadable ledger is reported by `audit --verify`; it must not silence telemetry.
+        let (approved_before, sent_before) = match history {
+            Ok(Ok(h)) => h,
+            _ => (false, false),
+        };
+        if approved_before {
+            self.migrated.store(true, Ordering::Relaxed);
+            return;
+        }
+        // Seeds the setting from `initializeTelemetry` if there is none yet, so a seeded `true`
+        // is recorded as the configuration's approval right away.
+        if let Err(e) = self.stored_settings().await {
+            // `refresh` logs the unreachable store; this is tried again at the next look.
+            tracing::debug!(error = %e, "cannot read the telemetry setting to record its approval");
+            return;
+        }
+        let disclosure = Arc::clone(&self.parts.disclosure);
+        let at = self.parts.clock.now();
+        let approve: crate::store::ApproveFn = Box::new(move |stored: &Settings| {
+            // Seeded by `initializeTelemetry` on a fresh installation, or kept from the version
+            // before (which may have been seeded by configuration too).
+            let by = stored
+                .last_modifier
+                .clone()
+                .unwrap_or_else(|| CONFIGURATION.to_owned());
+            let kind = if stored.last_modifier.is_none() && !sent_before {
+                ApprovalKind::Configuration
+            } else {
+                ApprovalKind::Migration
+            };
+            StoredApproval {
+                by,
+                at,
+                kind,
+                disclosure: (*disclosure).clone(),
+            }
+        });
+        match self.parts.store.complete_approval(approve).await {
+            Ok(Some(settings)) => {
+                let Some(approval) = &settings.approval else {
+                    return;
+                };
+                let event = match approval.kind {
+                    ApprovalKind::Migration => "migration",
+                    _ => "approval",
+                };
+                self.record(
+                    at,
+                    crate::consent::ledger_event(event, &approval.by, Some(&approval.disclosure)),
+                )
+                .await;
+                tracing::info!(by = %approval.by, spec_version = %approval.disclosure.spec_version, "recorded the stored telemetry setting as an approval of the running spec");
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot record the approval of the stored telemetry setting; trying again at the next look");
+                return;
+            }
+        }
+        self.migrated.store(true, Ordering::Relaxed);
+    }
+
+    /// Applies a stored setting: whether to send, and the pause for a new approval (logged once).
+    fn apply(&self, s: &Settings) {
+        let consent = crate::consent::evaluate(s, &self.parts.disclosure);
+        let paused = s.metadata_telemetry_enabled && !consent.allows_sending();
+        if self.paused.swap(paused, Ordering::Relaxed) != paused {
+            if paused && consent.state == crate::consent::ConsentState::Unrecorded {
+                tracing::warn!(
+                    running = %consent.running_version,
+                    "telemetry paused: the setting was switched on without recording an approval (by a version that does not record them); nothing is sent until a superuser approves the running spec"
+                );
+            } else if paused {
+                let differences: Vec<String> = consent
+                    .blocking()
+                    .map(|c| format!("{}: {}", c.item, c.reason))
+                    .collect();
+                tracing::warn!(
+                    approved = consent.approved_version.as_deref().unwrap_or("-"),
+                    running = %consent.running_version,
+                    differences = %differences.join("; "),
+                    "telemetry paused: the running spec discloses more than a superuser approved; nothing is sent until a superuser approves it again"
+                );
+            } else {
+                tracing::info!("telemetry resumed: the approval covers the running spec");
+            }
+        }
+        let effective = s.metadata_telemetry_enabled
+            && self.parts.config.kill_switch.is_none()
+            && consent.allows_sending();
+        self.enabled_tx.send_if_modified(|on| {
+            let changed = *on != effective;
+            *on = effective;
+            changed
+        });
+    }
+
     async fn refresh(&self) {
+        if !self.migrated.load(Ordering::Relaxed) {
+            self.migrate().await;
+        }
         match self
             .parts
             .store
             .settings(self.parts.config.initialize_telemetry)
             .await
         {
-            Ok(s) => {
-                let effective =
-                    s.metadata_telemetry_enabled && self.parts.config.kill_switch.is_none();
-                self.enabled_tx.send_if_modified(|on| {
-                    let changed = *on != effective;
-                    *on = effective;
-                    changed
-                });
-            }
+            Ok(s) => self.apply(&s),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the telemetry setting; keeping the current one")
             }
@@ -228,7 +412,10 @@ pub fn start_with(config: Config, options: Options) -> Result<Handle, StartError
         .clock
         .clone()
         .unwrap_or_else(|| Arc::new(SystemClock));
-    let parts = Parts::new(config, clock)?;
+    let mut parts = Parts::new(config, clock)?;
+    if let Some(disclosure) = &options.disclosure {
+        parts.disclosure = Arc::new(disclosure.clone());
+    }
     let sender: Option<Arc<dyn Transport>> = match (&options.transport, &parts.config.endpoint) {
         (Some(t), _) => Some(Arc::clone(t)),
         (None, Some(_)) => Some(Arc::new(Sender::new(&parts.config)?)),
@@ -240,6 +427,8 @@ pub fn start_with(config: Config, options: Options) -> Result<Handle, StartError
         metrics: Arc::new(Metrics::default()),
         enabled_tx,
         readiness: crate::metrics::Readiness::default(),
+        paused: std::sync::atomic::AtomicBool::new(false),
+        migrated: std::sync::atomic::AtomicBool::new(false),
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -258,6 +447,7 @@ pub fn start_with(config: Config, options: Options) -> Result<Handle, StartError
         enabled: enabled_rx,
         metrics: Arc::clone(&shared.metrics),
         unrecorded: None,
+        disclosure: Some(Arc::clone(&shared.parts.disclosure)),
         observer: Some(
             options
                 .observer
@@ -314,6 +504,7 @@ fn ledger_observer(dir: &std::path::Path) -> AttemptObserver {
 /// Loads the setting, follows its changes, and runs the scheduler; a panic anywhere in
 /// telemetry is caught and logged, and the scheduler starts again after a pause.
 async fn supervise(shared: Arc<Shared>, scheduler: Scheduler<RealSources>) {
+    // Migrates a setting without approval first (see `Shared::migrate`), then applies it.
     shared.refresh().await;
     let poller = {
         let shared = Arc::clone(&shared);

@@ -64,6 +64,7 @@ impl<S: Sources> Clone for Scheduler<S> {
             metrics: Arc::clone(&self.metrics),
             observer: self.observer.clone(),
             unrecorded: self.unrecorded.clone(),
+            disclosure: self.disclosure.clone(),
         }
     }
 }
@@ -82,6 +83,10 @@ pub struct Scheduler<S: Sources> {
     pub observer: Option<AttemptObserver>,
     /// A period this instance ended (sent, or gave up) that the store has not recorded yet.
     pub unrecorded: Option<(String, PeriodEnd)>,
+    /// What this instance discloses: before each collection the stored approval is read and
+    /// compared with it ([`crate::consent::evaluate`]). `None` only where the caller decides
+    /// consent itself through `enabled` (tests of the scheduling alone).
+    pub disclosure: Option<Arc<telemetry_types::consent::Approval>>,
 }
 
 /// Waits until `enabled` becomes false (or its sender is gone).
@@ -242,6 +247,13 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
                 );
                 return;
             }
+            if !self.consented().await {
+                // Left to an instance whose spec is covered, or to the next look after a new
+                // approval: the period stays open and the lease runs out.
+                let pause = self.config.state_poll;
+                let _ = unless_off(&mut self.enabled, tokio::time::sleep(pause)).await;
+                return;
+            }
             let Some(payload) = unless_off(&mut self.enabled, collect(&*self.sources)).await else {
                 return;
             };
@@ -323,6 +335,22 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
                 .is_none()
             {
                 return;
+            }
+        }
+    }
+
+    /// Whether the stored approval covers this instance's spec, read right before collecting:
+    /// another instance (or a superuser) may have changed it since the last look. A store that
+    /// cannot be read means no.
+    async fn consented(&self) -> bool {
+        let Some(disclosure) = &self.disclosure else {
+            return true;
+        };
+        match self.store.settings(self.config.initialize_telemetry).await {
+            Ok(settings) => crate::consent::evaluate(&settings, disclosure).allows_sending(),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the telemetry approval; not collecting");
+                false
             }
         }
     }

@@ -24,6 +24,8 @@ pub struct SpecDiff {
     pub warnings: Vec<String>,
     /// Every change with its class, from [`classify`].
     pub classified: Vec<ClassifiedChange>,
+    /// What an installation that approved the old spec must do, from [`consent_changes`].
+    pub consent: Vec<telemetry_types::consent::ConsentChange>,
 }
 
 /// Who must act on a change, from least to most demanding.
@@ -219,6 +221,30 @@ pub fn type_text(item: &Item) -> String {
     text
 }
 
+/// What an approval records about `item` (the generated item table holds the same record), for
+/// [`telemetry_types::consent::compare`].
+pub fn approved_item(item: &Item) -> telemetry_types::consent::ApprovedItem {
+    use telemetry_types::consent;
+    consent::ApprovedItem {
+        id: item.id.clone(),
+        path: item.path_string(),
+        type_text: type_text(item),
+        sensitivity: consent::sensitivity_name(item.sensitivity).to_owned(),
+        purpose_digest: consent::purpose_digest(item.purpose.as_deref()),
+    }
+}
+
+/// The consent verdict of every difference between `old` and `new`: which changes an approval
+/// of `old` covers and which need a superuser to approve `new` again. The runtime decides with
+/// the same function on its item table.
+pub fn consent_changes(
+    old: &ValidSpec,
+    new: &ValidSpec,
+) -> Vec<telemetry_types::consent::ConsentChange> {
+    let records = |s: &ValidSpec| s.items.iter().map(approved_item).collect::<Vec<_>>();
+    telemetry_types::consent::compare(&records(old), &records(new))
+}
+
 fn sensitivity(item: &Item) -> String {
     item.sensitivity
         .map_or("unclassified", |s| s.as_str())
@@ -363,6 +389,7 @@ pub fn diff(old: &ValidSpec, new: &ValidSpec) -> SpecDiff {
         categories,
         warnings: Vec::new(),
         classified: classify(old, new),
+        consent: consent_changes(old, new),
     };
     let order = compare_versions(&result.version_before, &result.version_after);
     if !result.is_empty() && order == std::cmp::Ordering::Equal {
@@ -821,6 +848,7 @@ pub fn render_markdown(d: &SpecDiff) -> String {
         d.categories.len()
     );
     render_classification(&mut out, &d.classified);
+    render_consent(&mut out, &d.consent);
     for (title, items) in [("Added items", &d.added), ("Removed items", &d.removed)] {
         if items.is_empty() {
             continue;
@@ -880,6 +908,26 @@ pub fn render_markdown(d: &SpecDiff) -> String {
         out.push('\n');
     }
     out
+}
+
+/// What installations that approved the old spec see: whether they stop sending until a
+/// superuser approves again, and which differences they are shown.
+fn render_consent(out: &mut String, changes: &[telemetry_types::consent::ConsentChange]) {
+    out.push_str("## Consent of installations\n\n");
+    let blocking: Vec<_> = changes.iter().filter(|c| c.needs_approval).collect();
+    if blocking.is_empty() {
+        out.push_str(
+            "An approval of the old spec covers the new one: installations keep sending and show the differences as new.\n\n",
+        );
+        return;
+    }
+    out.push_str(
+        "Installations that approved the old spec **send nothing** until a superuser approves these differences:\n\n",
+    );
+    for c in blocking {
+        let _ = writeln!(out, "- `{}`: {}", c.item, md_cell(&c.reason));
+    }
+    out.push('\n');
 }
 
 /// The classification: the highest class (what a gate acts on), then one row per change.
@@ -952,6 +1000,15 @@ pub fn render_json(d: &SpecDiff) -> String {
                 "item": c.item,
                 "field": c.field,
                 "change": c.reason,
+            })).collect::<Vec<_>>(),
+        },
+        "consent": {
+            "needs_approval": telemetry_types::consent::needs_approval(&d.consent),
+            "changes": d.consent.iter().map(|c| json!({
+                "item": c.item,
+                "kind": c.kind,
+                "change": c.reason,
+                "needs_approval": c.needs_approval,
             })).collect::<Vec<_>>(),
         },
         "added": d.added.iter().map(summary_json).collect::<Vec<_>>(),

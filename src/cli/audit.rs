@@ -47,6 +47,19 @@ pub(super) fn audit(config: &Config, verify: bool, json: bool) -> u8 {
     for located in &entries {
         match &located.entry {
             Ok(e) if json => outln!("{}", serde_json::to_string(e).unwrap_or_default()),
+            Ok(e) if e.consent.is_some() => {
+                let c = e.consent.as_ref().unwrap_or(&serde_json::Value::Null);
+                let text = |k: &str| c[k].as_str().unwrap_or("-").to_owned();
+                outln!(
+                    "{:>5}  {}  {:<6}  by {} (spec {}, digest {})",
+                    e.seq,
+                    e.time.rfc3339(),
+                    text("event"),
+                    text("by"),
+                    text("specVersion"),
+                    text("digest").chars().take(16).collect::<String>()
+                )
+            }
             Ok(e) => outln!(
                 "{:>5}  {}  {}  {:<24}  sha256:{}",
                 e.seq,

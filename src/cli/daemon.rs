@@ -136,6 +136,43 @@ pub(super) fn status(config: Config) -> u8 {
     0
 }
 
+/// The approval against the running spec: why sending is paused, or what is new since the
+/// approval and covered by it.
+fn render_consent(c: &serde_json::Value) -> String {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_owned();
+    let running = s(&c["runningVersion"]);
+    let mut out = match c["state"].as_str() {
+        Some("needs-approval") => format!(
+            "approval:   PAUSED: the running spec {running} discloses more than spec {} approved by {}; nothing is sent until a superuser approves again\n",
+            s(&c["approvedVersion"]),
+            s(&c["approvedBy"])
+        ),
+        Some("covered") => format!(
+            "approval:   spec {} approved by {}; covers the running spec {running}\n",
+            s(&c["approvedVersion"]),
+            s(&c["approvedBy"])
+        ),
+        Some("unrecorded") => format!(
+            "approval:   switched on without a recorded approval; the first start of this version records it as an approval of the running spec {running}, otherwise nothing is sent until a superuser approves\n"
+        ),
+        _ => return String::new(),
+    };
+    for change in c["changes"].as_array().into_iter().flatten() {
+        let needs = change["needsApproval"].as_bool().unwrap_or(true);
+        out.push_str(&format!(
+            "  {} {}: {}\n",
+            if needs {
+                "needs approval:"
+            } else {
+                "new since your approval:"
+            },
+            s(&change["item"]),
+            s(&change["reason"])
+        ));
+    }
+    out
+}
+
 fn render_status(v: &serde_json::Value, via: &str) -> String {
     let s = |v: &serde_json::Value| v.as_str().map(str::to_owned);
     let setting = &v["setting"];
@@ -156,6 +193,7 @@ fn render_status(v: &serde_json::Value, via: &str) -> String {
         None => format!("disabled ({changed})"),
     };
     out.push_str(&format!("telemetry:  {state}\n"));
+    out.push_str(&render_consent(&v["consent"]));
     out.push_str(&format!(
         "endpoint:   {}\n",
         s(&v["endpoint"]).unwrap_or_else(|| "none configured (nothing can be sent)".into())

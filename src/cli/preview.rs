@@ -24,15 +24,51 @@ pub(super) fn preview(config: Config) -> u8 {
     for (source, why) in failures {
         note!("note: source `{source}` unavailable ({why}); its items show \"Unknown\"");
     }
-    let enabled = rt
+    let setting = rt
         .block_on(parts.store.settings(parts.config.initialize_telemetry))
-        .map(|s| s.metadata_telemetry_enabled)
-        .unwrap_or(false);
+        .ok();
+    let enabled = setting
+        .as_ref()
+        .is_some_and(|s| s.metadata_telemetry_enabled);
+    let consent = setting
+        .as_ref()
+        .map(|s| crate::consent::evaluate(s, &parts.disclosure));
     if let Some(var) = &parts.config.kill_switch {
         note!(
             "note: telemetry is switched off on this host by {var}: nothing is sent, whatever the setting"
         );
         return 0;
+    }
+    if let Some(c) = consent
+        .as_ref()
+        .filter(|c| c.state == crate::consent::ConsentState::NeedsApproval)
+    {
+        note!(
+            "note: telemetry is paused: the running spec {} discloses more than spec {} that a superuser approved; nothing is sent until a superuser approves again:",
+            c.running_version,
+            c.approved_version.as_deref().unwrap_or("-")
+        );
+        for line in c.describe() {
+            note!("  {line}");
+        }
+        return 0;
+    }
+    if consent
+        .as_ref()
+        .is_some_and(|c| c.state == crate::consent::ConsentState::Unrecorded)
+    {
+        note!(
+            "note: the setting has no recorded approval yet: the runtime's first start records it as an approval of this spec (if this installation recorded none before; otherwise nothing is sent until a superuser approves)"
+        );
+    }
+    if let Some(c) = consent.as_ref().filter(|c| !c.changes.is_empty()) {
+        note!(
+            "note: new since your approval of spec {} (covered by it):",
+            c.approved_version.as_deref().unwrap_or("-")
+        );
+        for line in c.describe() {
+            note!("  {line}");
+        }
     }
     match (enabled, endpoint) {
         (false, _) => {

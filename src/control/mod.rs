@@ -5,9 +5,9 @@
 //! | `GET /` | anyone | the consent page (its data comes from the API, with the user's token) |
 //! | `GET /api/telemetry/disclosure` | anyone | the published disclosure page |
 //! | `GET /api/me` | signed in | `{"userId", "superUser"}` |
-//! | `GET /api/settings` | signed in | `{"metadataTelemetryEnabled", "lastModifier", "lastModified"}` |
-//! | `PUT /api/settings` | superusers | `{"metadataTelemetryEnabled": bool}`; applied at once |
-//! | `GET /api/status` | signed in | the effective state, kill switch, endpoint, last and next send |
+//! | `GET /api/settings` | signed in | `{"metadataTelemetryEnabled", "lastModifier", "lastModified", "approval"?}` |
+//! | `PUT /api/settings` | superusers | `{"metadataTelemetryEnabled": bool}`; applied at once; `true` approves the running spec |
+//! | `GET /api/status` | signed in | the effective state, `consent` (approval against the running spec), kill switch, endpoint, last and next send |
 //! | `GET /api/telemetry/preview` | signed in | the report that would be sent now; never sends |
 //! | `GET /healthz` | anyone | liveness: 200 while the runtime answers |
 //! | `GET /readyz` | anyone | readiness: 200, or 503 with the reason (the store is not reachable) |

@@ -12,7 +12,8 @@
 //! - `GET /_cluster/health`, `HEAD /<index>`, `PUT /<index>` (explicit mappings) when first used;
 //! - `POST /<prefix>-metadata/_update/1?retry_on_conflict=5&refresh=true&_source=true`;
 //! - `PUT /<prefix>-settings/_create/1?refresh=true`, `GET /<prefix>-settings/_doc/1`,
-//!   `PUT /<prefix>-settings/_doc/1?refresh=true`;
+//!   `PUT /<prefix>-settings/_doc/1?refresh=true`, and once after an upgrade
+//!   `PUT /<prefix>-settings/_doc/1?if_seq_no=N&if_primary_term=M&refresh=true`;
 //! - `GET /<prefix>-telemetry/_doc/send-state`, `PUT /<prefix>-telemetry/_create/send-state`,
 //!   `PUT /<prefix>-telemetry/_doc/send-state?if_seq_no=N&if_primary_term=M&refresh=true`.
 
@@ -24,7 +25,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use super::{Attempt, PeriodEnd, SendState, Settings, StateStore, StoreError};
+use super::{ApproveFn, Attempt, PeriodEnd, SendState, Settings, StateStore, StoreError};
 use crate::clock::{Clock, Timestamp};
 use crate::config::{Config, EsAuth};
 
@@ -192,7 +193,9 @@ impl ElasticsearchStore {
                 json!({"properties": {
                     "metadataTelemetryEnabled": {"type": "boolean"},
                     "lastModifier": {"type": "keyword"},
-                    "lastModified": {"type": "date"}
+                    "lastModified": {"type": "date"},
+                    // Kept with the setting and read back whole, never searched.
+                    "approval": {"type": "object", "enabled": false}
                 }}),
             ),
             (
@@ -360,11 +363,7 @@ impl StateStore for ElasticsearchStore {
         Box::pin(async move {
             self.ensure_ready().await?;
             let index = self.index("settings");
-            let seeded = Settings {
-                metadata_telemetry_enabled: initialize,
-                last_modifier: None,
-                last_modified: None,
-            };
+            let seeded = Settings::seeded(initialize);
             let body = serde_json::to_value(&seeded).map_err(|e| other(e.to_string()))?;
             let a = self
                 .call(
@@ -388,20 +387,10 @@ impl StateStore for ElasticsearchStore {
         })
     }
 
-    fn put_settings<'a>(
-        &'a self,
-        enabled: bool,
-        modifier: &'a str,
-        at: Timestamp,
-    ) -> BoxFuture<'a, Result<Settings, StoreError>> {
+    fn put_settings(&self, s: Settings) -> BoxFuture<'_, Result<Settings, StoreError>> {
         Box::pin(async move {
             self.ensure_ready().await?;
             let index = self.index("settings");
-            let s = Settings {
-                metadata_telemetry_enabled: enabled,
-                last_modifier: Some(modifier.to_owned()),
-                last_modified: Some(at),
-            };
             let body = serde_json::to_value(&s).map_err(|e| other(e.to_string()))?;
             let a = self
                 .call(
@@ -417,6 +406,25 @@ impl StateStore for ElasticsearchStore {
                     a.reason()
                 ))),
             }
+        })
+    }
+
+    fn complete_approval(
+        &self,
+        approve: ApproveFn,
+    ) -> BoxFuture<'_, Result<Option<Settings>, StoreError>> {
+        Box::pin(async move {
+            self.ensure_ready().await?;
+            let index = self.index("settings");
+            let read = self.get::<Settings>(&index, "1").await?;
+            let Some(done) = read.doc.as_ref().and_then(|s| super::completed(s, approve)) else {
+                return Ok(None);
+            };
+            // Conditional: a superuser's change or another instance's approval in between wins.
+            Ok(self
+                .put_if(&index, "1", &read, &done)
+                .await?
+                .then_some(done))
         })
     }
 

@@ -19,7 +19,7 @@ use futures_util::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{Attempt, PeriodEnd, SendState, Settings, StateStore, StoreError};
+use super::{ApproveFn, Attempt, PeriodEnd, SendState, Settings, StateStore, StoreError};
 use crate::clock::{Clock, Timestamp};
 use crate::statefs;
 
@@ -319,41 +319,38 @@ impl StateStore for EmbeddedStore {
             Kept::Found(s) => Ok(s),
             Kept::Missing => {
                 // `initializeTelemetry` only ever seeds a setting that does not exist yet.
-                let seeded = Settings {
-                    metadata_telemetry_enabled: initialize,
-                    last_modifier: None,
-                    last_modified: None,
-                };
+                let seeded = Settings::seeded(initialize);
                 write_kept(dir, SETTINGS, SETTINGS_BACKUP, &seeded)?;
                 Ok(seeded)
             }
             Kept::Damaged => {
                 // Never switched on by damage: off, until a superuser sets it again.
                 tracing::error!(dir = %dir.display(), "the telemetry setting and its backup are damaged; telemetry stays off until a superuser sets it again");
-                Ok(Settings {
-                    metadata_telemetry_enabled: false,
-                    last_modifier: None,
-                    last_modified: None,
-                })
+                Ok(Settings::seeded(false))
             }
         })
     }
 
-    fn put_settings<'a>(
-        &'a self,
-        enabled: bool,
-        modifier: &'a str,
-        at: Timestamp,
-    ) -> BoxFuture<'a, Result<Settings, StoreError>> {
-        let modifier = modifier.to_owned();
+    fn put_settings(&self, s: Settings) -> BoxFuture<'_, Result<Settings, StoreError>> {
         self.locked(move |dir| {
-            let s = Settings {
-                metadata_telemetry_enabled: enabled,
-                last_modifier: Some(modifier),
-                last_modified: Some(at),
-            };
             write_kept(dir, SETTINGS, SETTINGS_BACKUP, &s)?;
             Ok(s)
+        })
+    }
+
+    fn complete_approval(
+        &self,
+        approve: ApproveFn,
+    ) -> BoxFuture<'_, Result<Option<Settings>, StoreError>> {
+        self.locked(move |dir| {
+            let Kept::Found(stored) = read_kept::<Settings>(dir, SETTINGS, SETTINGS_BACKUP)? else {
+                return Ok(None);
+            };
+            let Some(done) = super::completed(&stored, approve) else {
+                return Ok(None);
+            };
+            write_kept(dir, SETTINGS, SETTINGS_BACKUP, &done)?;
+            Ok(Some(done))
         })
     }
 
@@ -470,7 +467,11 @@ mod tests {
                 .is_ok_and(|s| s.metadata_telemetry_enabled)
         );
         let changed = s
-            .put_settings(false, "demo", Timestamp(5))
+            .put_settings(Settings {
+                last_modifier: Some("demo".into()),
+                last_modified: Some(Timestamp(5)),
+                ..Settings::seeded(false)
+            })
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(changed.last_modifier.as_deref(), Some("demo"));

@@ -13,13 +13,40 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
 
-/// The telemetry setting, as Optimize stores it.
+/// The telemetry setting, as Optimize stores it, with what was approved when it was switched on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     pub metadata_telemetry_enabled: bool,
     pub last_modifier: Option<String>,
     pub last_modified: Option<Timestamp>,
+    /// The disclosure approved when telemetry was switched on; absent while off, and in
+    /// settings stored before approvals were recorded (see [`crate::consent`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<crate::consent::StoredApproval>,
+}
+
+impl Settings {
+    /// A setting nobody has changed yet.
+    pub fn seeded(enabled: bool) -> Self {
+        Settings {
+            metadata_telemetry_enabled: enabled,
+            last_modifier: None,
+            last_modified: None,
+            approval: None,
+        }
+    }
+}
+
+/// Makes the approval of a stored setting that has none (see [`StateStore::complete_approval`]).
+pub type ApproveFn = Box<dyn FnOnce(&Settings) -> crate::consent::StoredApproval + Send>;
+
+/// The setting `approve` completes, if `stored` is on and has no approval yet.
+pub fn completed(stored: &Settings, approve: ApproveFn) -> Option<Settings> {
+    (stored.metadata_telemetry_enabled && stored.approval.is_none()).then(|| Settings {
+        approval: Some(approve(stored)),
+        ..stored.clone()
+    })
 }
 
 /// One send attempt, as remembered between restarts.
@@ -153,13 +180,18 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     /// The setting, first stored from `initialize` if there is none yet.
     fn settings(&self, initialize: bool) -> BoxFuture<'_, Result<Settings, StoreError>>;
 
-    /// Stores the setting as changed by `modifier` at `at`.
-    fn put_settings<'a>(
-        &'a self,
-        enabled: bool,
-        modifier: &'a str,
-        at: Timestamp,
-    ) -> BoxFuture<'a, Result<Settings, StoreError>>;
+    /// Stores the setting (with its approval) as a whole.
+    fn put_settings(&self, settings: Settings) -> BoxFuture<'_, Result<Settings, StoreError>>;
+
+    /// Gives a setting that is on but has no approval (a bare `true` from before approvals were
+    /// recorded, or one `initializeTelemetry` seeded) the approval `approve` makes of it, in one
+    /// atomic step: a setting changed in the meantime (switched off by a superuser, approved by
+    /// another instance) is left as it is. Returns the completed setting, or `None` if there was
+    /// nothing to complete.
+    fn complete_approval(
+        &self,
+        approve: ApproveFn,
+    ) -> BoxFuture<'_, Result<Option<Settings>, StoreError>>;
 
     fn send_state(&self) -> BoxFuture<'_, Result<SendState, StoreError>>;
 

@@ -160,7 +160,7 @@ fn the_setting_is_seeded_once_and_one_racer_wins_each_period_on_every_flavour() 
 }
 
 /// Config text for a runtime instance sharing `store` ("embedded" dir or an ES URL).
-fn instance_config(
+pub fn instance_config(
     rx: &Receiver,
     ca: &std::path::Path,
     dir: &TempDir,
@@ -180,14 +180,15 @@ fn instance_config(
     .replace("{dir}", &dir.join("shared").display().to_string())
 }
 
-fn es_section(es: &EsFake) -> String {
+pub fn es_section(es: &EsFake) -> String {
     format!(
         "[elasticsearch]\nurl = \"{}\"\n[state]\nkind = \"elasticsearch\"\ndir = \"{{dir}}\"\n",
         es.url()
     )
 }
 
-const EMBEDDED: &str = "[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\ndir = \"{dir}\"\n";
+pub const EMBEDDED: &str =
+    "[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\ndir = \"{dir}\"\n";
 
 /// Reports spaced at least ~an interval apart, and as many as the time allows.
 fn assert_one_per_period(rx: &Receiver, times: &[Instant], interval: Duration, ran: Duration) {

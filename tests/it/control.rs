@@ -45,6 +45,16 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(enabled: bool, kill_switch: Option<&str>) -> Daemon {
+        Daemon::start_after(enabled, kill_switch, &|_| {})
+    }
+
+    /// Like [`Daemon::start`], with `prepare` run on the configuration before the runtime starts
+    /// (to store what an older version left behind).
+    pub fn start_after(
+        enabled: bool,
+        kill_switch: Option<&str>,
+        prepare: &dyn Fn(&optimize_telemetry::Config),
+    ) -> Daemon {
         let dir = TempDir::new("daemon");
         let (rx, ca) = receiver(&dir, Behaviour::Status(202));
         let mut cfg = config(&format!(
@@ -56,6 +66,7 @@ impl Daemon {
             control_section("127.0.0.1:0")
         ));
         cfg.kill_switch = kill_switch.map(str::to_owned);
+        prepare(&cfg);
         let handle = runtime::start(cfg).unwrap_or_else(|e| panic!("{e}"));
         let addr = serve_control(&handle);
         Daemon {

@@ -268,6 +268,8 @@ fn run_case(case: &Case) -> Result<String, String> {
             .map(|e| {
                 e.into_iter()
                     .filter_map(|l| l.entry.ok())
+                    // Send attempts only: the approval `initializeTelemetry` seeded is one too.
+                    .filter(|e| e.consent.is_none())
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default()

@@ -8,6 +8,7 @@ mod cluster;
 mod collect;
 mod compile_fail;
 mod config_hostile;
+mod consent;
 mod control;
 mod daemon;
 mod faults;

@@ -196,7 +196,15 @@ fn a_refused_report_never_leaves_and_is_logged_and_recorded_without_its_value() 
             0,
             "{case}: nothing may reach the endpoint"
         );
-        let text = std::fs::read_to_string(&ledger).unwrap_or_default();
+        let all = std::fs::read_to_string(&ledger).unwrap_or_default();
+        // The first entry is the approval `initializeTelemetry` seeded, by `configuration`.
+        let (approval, text) = all.split_once('\n').unwrap_or_default();
+        let approval: Value = serde_json::from_str(approval).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            approval["consent"]["event"], "approval",
+            "{case}: {approval}"
+        );
+        assert_eq!(approval["consent"]["by"], "configuration", "{case}");
         let entry: Value = serde_json::from_str(text.lines().next().unwrap_or_default())
             .unwrap_or_else(|e| panic!("{e}"));
         let (item, rule) = match case {

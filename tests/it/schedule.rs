@@ -166,6 +166,8 @@ impl Harness {
             metrics: Arc::new(Metrics::default()),
             observer: None,
             unrecorded: None,
+            // Consent is decided through `enabled` here: these tests are about timing.
+            disclosure: None,
         };
         tokio::spawn(s.run())
     }
@@ -349,13 +351,14 @@ impl StateStore for RefusesToEnd {
     fn settings(&self, initialize: bool) -> BoxFuture<'_, Result<Settings, StoreError>> {
         self.inner.settings(initialize)
     }
-    fn put_settings<'a>(
-        &'a self,
-        enabled: bool,
-        modifier: &'a str,
-        at: Timestamp,
-    ) -> BoxFuture<'a, Result<Settings, StoreError>> {
-        self.inner.put_settings(enabled, modifier, at)
+    fn put_settings(&self, settings: Settings) -> BoxFuture<'_, Result<Settings, StoreError>> {
+        self.inner.put_settings(settings)
+    }
+    fn complete_approval(
+        &self,
+        approve: optimize_telemetry::store::ApproveFn,
+    ) -> BoxFuture<'_, Result<Option<Settings>, StoreError>> {
+        self.inner.complete_approval(approve)
     }
     fn send_state(&self) -> BoxFuture<'_, Result<SendState, StoreError>> {
         self.inner.send_state()

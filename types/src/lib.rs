@@ -14,6 +14,8 @@ mod describe;
 
 use std::borrow::Cow;
 
+pub mod consent;
+
 pub use check::{Rule, Violation, check, is_date, is_datetime, is_semver, is_uuid};
 
 /// Text owned by the compiler or borrowed from a constant of the generated code.
@@ -463,9 +465,24 @@ pub struct ItemInfo {
     /// `<source>.<field>`.
     pub source: &'static str,
     pub since: &'static str,
+    /// The type with its rules, as `telemetry-spec diff` renders it (for [`consent`]).
+    pub type_text: &'static str,
+    /// [`consent::purpose_digest`] of the item's purpose.
+    pub purpose_digest: &'static str,
 }
 
 impl ItemInfo {
+    /// What an approval of this item records, and what [`consent::compare`] compares.
+    pub fn consent_record(&self) -> consent::ApprovedItem {
+        consent::ApprovedItem {
+            id: self.id.to_owned(),
+            path: self.path.to_owned(),
+            type_text: self.type_text.to_owned(),
+            sensitivity: consent::sensitivity_name(self.sensitivity).to_owned(),
+            purpose_digest: self.purpose_digest.to_owned(),
+        }
+    }
+
     /// The JSON path, one key at a time.
     pub fn segments(&self) -> impl Iterator<Item = &'static str> {
         self.path.split('.')

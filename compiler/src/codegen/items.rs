@@ -108,9 +108,11 @@ pub(super) fn item_const(item: &Item, out: &mut String) {
     let sensitivity = item
         .sensitivity
         .map_or("None".to_owned(), |s| format!("Some(Sensitivity::{s:?})"));
+    // The record an approval keeps, computed where `telemetry-spec diff` computes it.
+    let record = crate::diff::approved_item(item);
     let _ = write!(
         out,
-        "pub const {}: ItemInfo = ItemInfo {{\n    id: {},\n    path: {},\n    label: {},\n    category: {},\n    sensitivity: {sensitivity},\n    value_type: {value_type},\n    rules: {rules},\n    if_unavailable: {},\n    source: {},\n    since: {},\n}};\n",
+        "pub const {}: ItemInfo = ItemInfo {{\n    id: {},\n    path: {},\n    label: {},\n    category: {},\n    sensitivity: {sensitivity},\n    value_type: {value_type},\n    rules: {rules},\n    if_unavailable: {},\n    source: {},\n    since: {},\n    type_text: {},\n    purpose_digest: {},\n}};\n",
         item_const_name(item),
         text(&item.id),
         text(&item.path_string()),
@@ -121,6 +123,8 @@ pub(super) fn item_const(item: &Item, out: &mut String) {
             .replace(' ', ""),
         text(&item.source_ref()),
         text(&item.since),
+        text(&record.type_text),
+        text(&record.purpose_digest),
     );
 }
 

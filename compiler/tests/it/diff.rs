@@ -143,3 +143,82 @@ fn type_bound_enum_and_pattern_changes_are_reported() {
     let markdown = render_markdown(&d);
     assert!(markdown.contains("| type |"), "{markdown}");
 }
+
+/// The consent verdicts (`consent_changes`, the runtime's function) agree with the
+/// classification: whatever needs a new approval is at least `needs-review`, and removals and
+/// technical additions are covered.
+#[test]
+fn consent_verdicts_agree_with_the_classification() {
+    use telemetry_spec::diff::{Class, classify, consent_changes};
+    let pairs = [
+        ("base.toml", "added.toml", true),
+        ("added.toml", "base.toml", false),
+        ("base.toml", "removed.toml", false),
+        ("base.toml", "changed.toml", true),
+        ("base.toml", "base.toml", false),
+    ];
+    for (old, new, needs) in pairs {
+        let (old_spec, new_spec) = (spec(old), spec(new));
+        let consent = consent_changes(&old_spec, &new_spec);
+        assert_eq!(
+            consent.iter().any(|c| c.needs_approval),
+            needs,
+            "{old} -> {new}: {consent:?}"
+        );
+        let classified = classify(&old_spec, &new_spec);
+        for c in consent.iter().filter(|c| c.needs_approval) {
+            assert!(
+                classified
+                    .iter()
+                    .any(|k| k.item.as_deref() == Some(c.item.as_str())
+                        && k.class >= Class::NeedsReview),
+                "{old} -> {new}: {} needs approval but is not reviewed: {classified:?}",
+                c.item
+            );
+        }
+    }
+    let changed = consent_changes(&spec("base.toml"), &spec("changed.toml"));
+    let reasons: Vec<&str> = changed.iter().map(|c| c.reason.as_str()).collect();
+    assert!(
+        reasons.iter().any(|r| r.starts_with("sensitivity raised")),
+        "{reasons:?}"
+    );
+}
+
+/// The approval digest survives formatting: purposes re-wrapped into multi-line strings,
+/// comments and blank lines added, change nothing an installation would have to approve.
+#[test]
+fn the_approval_digest_is_stable_across_formatting_of_the_spec_file() {
+    use telemetry_spec::diff::{approved_item, consent_changes};
+    use telemetry_types::consent::items_digest;
+    let text = std::fs::read_to_string(repo_root().join("spec/telemetry.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reformatted = text
+        .replace(
+            "purpose = \"Counting installations and relating",
+            "# Why we collect it.\n\npurpose = \"\"\"\nCounting   installations and\n    relating",
+        )
+        .replacen(
+            "of one installation to each other.\"",
+            "of one installation to each other.\n\"\"\"",
+            1,
+        );
+    assert_ne!(text, reformatted, "the fixture must actually reformat");
+    let parse = |name: &str, t: &str| {
+        telemetry_spec::check(name, t.as_bytes())
+            .into_spec()
+            .unwrap_or_else(|c| panic!("{}", c.render()))
+    };
+    let (old, new) = (parse("old", &text), parse("new", &reformatted));
+    assert!(consent_changes(&old, &new).is_empty());
+    let digest = |s: &telemetry_spec::ValidSpec| {
+        items_digest(&s.items.iter().map(approved_item).collect::<Vec<_>>())
+    };
+    assert_eq!(digest(&old), digest(&new));
+    // A purpose that says something else is another purpose.
+    let reworded = text.replace(
+        "purpose = \"Counting installations and relating",
+        "purpose = \"Selling installations and relating",
+    );
+    assert_ne!(digest(&old), digest(&parse("reworded", &reworded)));
+}
