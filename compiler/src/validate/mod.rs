@@ -112,16 +112,8 @@ impl Validator<'_> {
         what: &dyn fmt::Display,
         at: &Span,
     ) -> Option<&'s SString<'t>> {
-        let value = self.required(value, key, what, at)?;
-        if value.value.trim().is_empty() {
-            self.push(Diagnostic::new(
-                Code::EmptyText,
-                value.span.clone(),
-                format!("`{key}` of {what} is empty"),
-            ));
-            return None;
-        }
-        Some(value)
+        self.required(value, key, what, at)?;
+        self.optional_text(value, key, what, &mut true)
     }
 
     fn version(&mut self, value: &SString, key: &str) -> bool {
