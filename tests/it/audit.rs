@@ -151,21 +151,7 @@ fn an_unfinished_last_line_is_dropped_before_the_next_entry() {
 #[test]
 fn rotation_bounds_the_size_and_keeps_the_chain_verifiable() {
     let dir = TempDir::new("ledger-rotate");
-    let mut ledger = Ledger::new(&dir.join("state"));
-    ledger.max_bytes = 2_000;
-    ledger.keep = 2;
-    for i in 0..40u64 {
-        ledger
-            .append(
-                Timestamp(i),
-                "https://t.example/pings",
-                true,
-                Some(202),
-                None,
-                format!(r#"{{"n":{i},"pad":"{}"}}"#, "x".repeat(200)).as_bytes(),
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
+    let ledger = rotated_ledger(&dir);
     let files = ledger.files();
     assert_eq!(
         files.len(),
@@ -195,6 +181,7 @@ fn rotation_bounds_the_size_and_keeps_the_chain_verifiable() {
     assert!(matches!(verdict(&ledger), Verdict::Broken { .. }));
 }
 
+/// 40 entries of about 250 bytes in a ledger that rotates at 2,000 bytes and keeps 2 files.
 fn rotated_ledger(dir: &TempDir) -> Ledger {
     let mut ledger = Ledger::new(&dir.join("state"));
     ledger.max_bytes = 2_000;

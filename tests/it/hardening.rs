@@ -27,14 +27,10 @@ fn raw(addr: SocketAddr, request: &str) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
-#[test]
-fn idle_and_trickling_connections_cannot_lock_out_a_legitimate_client() {
-    let dir = TempDir::new("lockout");
-    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
-    let port = free_port();
-    let cfg = crate::daemon::setup(&dir, &rx, &ca, port);
+/// `optimize-telemetry run` on `cfg`, output discarded, once its control API on `port` answers.
+fn run_quietly(cfg: &std::path::Path, port: u16) -> (Proc, SocketAddr) {
     let daemon = Proc {
-        child: bin(&cfg)
+        child: bin(cfg)
             .arg("run")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -46,6 +42,16 @@ fn idle_and_trickling_connections_cannot_lock_out_a_legitimate_client() {
         wait_until(Duration::from_secs(20), || TcpStream::connect(addr).is_ok()),
         "the control API did not come up"
     );
+    (daemon, addr)
+}
+
+#[test]
+fn idle_and_trickling_connections_cannot_lock_out_a_legitimate_client() {
+    let dir = TempDir::new("lockout");
+    let (rx, ca) = receiver(&dir, Behaviour::Status(202));
+    let port = free_port();
+    let cfg = crate::daemon::setup(&dir, &rx, &ca, port);
+    let (daemon, addr) = run_quietly(&cfg, port);
     let pid = daemon.child.id();
     let fds_before = fd_count(pid);
 
@@ -405,19 +411,7 @@ fn probes_against_a_hung_store_do_not_take_the_connection_slots() {
         ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let _daemon = Proc {
-        child: bin(&cfg)
-            .arg("run")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}")),
-    };
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    assert!(
-        wait_until(Duration::from_secs(20), || TcpStream::connect(addr).is_ok()),
-        "the control API did not come up"
-    );
+    let (_daemon, addr) = run_quietly(&cfg, port);
     // 100 probes at once, each left open as a client that waits for its answer would.
     let mut probes: Vec<TcpStream> = (0..100)
         .filter_map(|_| TcpStream::connect(addr).ok())

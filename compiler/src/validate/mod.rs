@@ -976,31 +976,15 @@ impl<'s> PathTree<'s> {
     fn claim_type(&mut self, v: &mut Validator<'_>, path: &SString, suffix: &str) {
         let segments: Vec<&str> = path.value.split('.').collect();
         let name = format!("{}{suffix}", naming::struct_name(&segments));
-        if PRELUDE.contains(&name.as_str()) {
-            v.push(Diagnostic::new(
-                Code::NameCollision,
-                path.span.clone(),
-                format!("the item at `{}` needs the Rust type `{name}`, the name of a standard type the generated code uses", shorten(&path.value)),
-            ));
-            return;
-        }
-        match self.structs.entry(name) {
-            std::collections::hash_map::Entry::Vacant(free) => {
-                free.insert(usize::MAX);
-            }
-            std::collections::hash_map::Entry::Occupied(taken) => v.push(
-                Diagnostic::new(
-                    Code::NameCollision,
-                    path.span.clone(),
-                    format!(
-                        "the item at `{}` needs the Rust type `{}`, which another object or item of the payload already has",
-                        shorten(&path.value),
-                        taken.key()
-                    ),
-                )
-                .with_help("rename a segment of one of the paths"),
-            ),
-        }
+        let what = format!("the item at `{}` needs the Rust type", shorten(&path.value));
+        self.claim_name(
+            v,
+            name,
+            usize::MAX,
+            &what,
+            "another object or item of the payload",
+            path,
+        );
     }
 
     /// Claims the Rust struct name of the object at `node`; false (and a diagnostic) if another
@@ -1017,30 +1001,42 @@ impl<'s> PathTree<'s> {
         }
         self.nodes[node].is_struct = true;
         let name = naming::struct_name(segments);
-        if PRELUDE.contains(&name.as_str()) {
-            v.push(
-                Diagnostic::new(
-                    Code::NameCollision,
-                    path.span.clone(),
-                    format!("the object `{}` would become the Rust struct `{name}`, the name of a standard type the generated code uses", shorten(&segments.join("."))),
-                )
-                .with_help("rename a segment of the path"),
-            );
-            return false;
-        }
-        if self.structs.contains_key(&name) {
-            v.push(
-                Diagnostic::new(
-                    Code::NameCollision,
-                    path.span.clone(),
-                    format!("the object `{}` becomes the Rust struct `{name}`, which another object of the payload already has", shorten(&segments.join("."))),
-                )
-                .with_help("rename a segment of one of the paths"),
-            );
-            return false;
-        }
-        self.structs.insert(name, node);
-        true
+        let what = format!(
+            "the object `{}` becomes the Rust struct",
+            shorten(&segments.join("."))
+        );
+        self.claim_name(v, name, node, &what, "another object of the payload", path)
+    }
+
+    /// Claims a generated type name for `owner` (a node, or `usize::MAX` for an item's leaf
+    /// type); false, with a diagnostic (`what` needs it, `others` may hold it), if a standard
+    /// type or another generated type already has it.
+    fn claim_name(
+        &mut self,
+        v: &mut Validator<'_>,
+        name: String,
+        owner: usize,
+        what: &str,
+        others: &str,
+        path: &SString,
+    ) -> bool {
+        let why = if PRELUDE.contains(&name.as_str()) {
+            "the name of a standard type the generated code uses".to_owned()
+        } else if self.structs.contains_key(&name) {
+            format!("which {others} already has")
+        } else {
+            self.structs.insert(name, owner);
+            return true;
+        };
+        v.push(
+            Diagnostic::new(
+                Code::NameCollision,
+                path.span.clone(),
+                format!("{what} `{name}`, {why}"),
+            )
+            .with_help("rename a segment of one of the paths"),
+        );
+        false
     }
 }
 
