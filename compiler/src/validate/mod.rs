@@ -1022,11 +1022,16 @@ impl<'s> PathTree<'s> {
     ) -> bool {
         let why = if PRELUDE.contains(&name.as_str()) {
             "the name of a standard type the generated code uses".to_owned()
-        } else if self.structs.contains_key(&name) {
-            format!("which {others} already has")
         } else {
-            self.structs.insert(name, owner);
-            return true;
+            match self.structs.entry(name.clone()) {
+                std::collections::hash_map::Entry::Vacant(free) => {
+                    free.insert(owner);
+                    return true;
+                }
+                std::collections::hash_map::Entry::Occupied(_) => {
+                    format!("which {others} already has")
+                }
+            }
         };
         v.push(
             Diagnostic::new(
