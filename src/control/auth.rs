@@ -83,7 +83,7 @@ impl Auth {
 
 /// The digest to configure for `token`, as `optimize-telemetry hash-token` prints it.
 pub fn digest_hex(token: &str) -> String {
-    crate::hex::hex(&Sha256::digest(token.trim().as_bytes()))
+    crate::hex::sha256_hex(token.trim().as_bytes())
 }
 
 #[cfg(test)]

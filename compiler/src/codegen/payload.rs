@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::{Context, Member, Renames, ident, struct_ident};
 use crate::model::Item;
@@ -133,35 +133,19 @@ pub(super) fn needs_types(item: &Item) -> bool {
         )
 }
 
-/// The generated enum or record type of an item's leaves.
+/// [`leaf_name`] as an identifier, for code built with `quote`.
 pub(super) fn leaf_ident(item: &Item) -> Ident {
-    let suffix = match item.value_type.leaf {
-        Leaf::Record(_) => "Entry",
-        _ => "Value",
-    };
-    format_ident!("{}{}", naming::struct_name(&item.path), suffix)
+    ident(&leaf_name(item))
 }
 
-/// The Rust type of one scalar value; `payload` is the path to the `payload` module.
-fn scalar_type(scalar: Scalar) -> TokenStream {
-    match scalar {
-        Scalar::Integer => quote!(i64),
-        Scalar::Counter => quote!(u64),
-        Scalar::Number => quote!(f64),
-        Scalar::Boolean => quote!(bool),
-        _ => quote!(String),
-    }
+/// [`scalar_type_text`] as tokens (every such type is one identifier).
+fn scalar_type(scalar: Scalar) -> Ident {
+    ident(scalar_type_text(scalar))
 }
 
-/// The Rust type of one leaf of an item; `payload` is the path to the `payload` module.
-fn leaf_type(item: &Item, payload: &TokenStream) -> TokenStream {
-    match &item.value_type.leaf {
-        Leaf::Scalar(Scalar::Enum) | Leaf::Record(_) => {
-            let name = leaf_ident(item);
-            quote!(#payload #name)
-        }
-        Leaf::Scalar(s) => scalar_type(*s),
-    }
+/// [`leaf_type_text`] inside the `payload` module, as tokens (one identifier).
+fn leaf_type(item: &Item) -> Ident {
+    ident(&leaf_type_text(item, ""))
 }
 
 /// The types an item's value needs: its enum or record, and its map struct.
@@ -255,7 +239,7 @@ fn map_struct(
     );
     let renames = Renames::for_keys(keys.iter().map(|k| k.as_ref()));
     let container = renames.container();
-    let leaf = leaf_type(item, &TokenStream::new());
+    let leaf = leaf_type(item);
     let fields = keys.iter().map(|k| {
         let (f, rename) = renames.field(k);
         if optional.contains(k) {
