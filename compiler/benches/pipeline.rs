@@ -29,7 +29,7 @@ fn pipeline(c: &mut Criterion) {
                 let spec = checked
                     .spec
                     .unwrap_or_else(|| unreachable!("checked above"));
-                black_box(telemetry_spec::codegen::rust(&spec))
+                black_box(telemetry_spec::rust(&spec))
             })
         });
     }
@@ -49,7 +49,7 @@ fn pipeline(c: &mut Criterion) {
             let spec = checked
                 .spec
                 .unwrap_or_else(|| unreachable!("checked above"));
-            black_box(telemetry_spec::codegen::rust(&spec))
+            black_box(telemetry_spec::rust(&spec))
         })
     });
     group.finish();

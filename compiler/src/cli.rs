@@ -128,7 +128,7 @@ pub fn command() -> clap::Command {
 }
 
 /// The files `generate` writes, under `--out`.
-pub const GENERATED_FILES: [&str; 3] = ["telemetry.md", "telemetry.html", "payload.schema.json"];
+const GENERATED_FILES: [&str; 3] = ["telemetry.md", "telemetry.html", "payload.schema.json"];
 
 /// Streams the command reads and writes.
 pub struct Io<'a> {

@@ -168,7 +168,7 @@ fn summary(item: &Item) -> ItemSummary {
 
 /// The type with every rule that narrows it, so a changed bound, enum value, key or pattern
 /// shows as a change of the type.
-pub fn type_text(item: &Item) -> String {
+pub(crate) fn type_text(item: &Item) -> String {
     use telemetry_types::Shape;
     let mut text = item.value_type.to_string();
     let r = &item.rules;
@@ -301,7 +301,7 @@ fn item_fields(old: &Item, new: &Item) -> Vec<FieldChange> {
 }
 
 /// The change of one field of an item, if it changed.
-pub fn field_change(old: &Item, new: &Item, field: &str) -> Option<FieldChange> {
+pub(crate) fn field_change(old: &Item, new: &Item, field: &str) -> Option<FieldChange> {
     item_fields(old, new).into_iter().find(|f| f.field == field)
 }
 

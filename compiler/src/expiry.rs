@@ -1,5 +1,5 @@
 //! Expiry: every item states until when it may be collected (`expires = "YYYY-MM-DD"`, a product
-//! version, or `"never"`), and [`check`] turns a passed date or a reached version into an error
+//! version, or `"never"`), and [`crate::check_at`] turns a passed date or a reached version into an error
 //! and an expiry that is close into a warning.
 //!
 //! Expiry depends on the day and the product version, so it is kept out of [`crate::check`]
@@ -125,7 +125,7 @@ fn core(version: &str) -> Option<(u64, u64, u64)> {
 
 /// Errors for expired items and warnings for items that expire within [`WARN_DAYS`] days or
 /// within one minor version (of the same major version).
-pub fn check(spec: &ValidSpec, at: &At) -> Vec<Diagnostic> {
+pub(crate) fn check(spec: &ValidSpec, at: &At) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let renew = "renew it: get the item reviewed again and set a later `expires` (a date, a version, or \"never\" with a `purpose`)";
     let remove = "or remove it: set `status = \"removed\"` and `removed-in = \"<the version that stops sending it>\"`";

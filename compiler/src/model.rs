@@ -33,8 +33,6 @@ pub struct Spec<'t> {
     pub sources: Vec<RawSource<'t>>,
     pub items: Vec<RawItem<'t>>,
     pub objects: Vec<RawObject<'t>>,
-    /// The whole document, for diagnostics about what is missing at the top level.
-    pub span: Span,
     /// (table start, key) of keys that were present with a value of the wrong kind.
     pub wrong_kind: std::collections::HashSet<(usize, String)>,
 }

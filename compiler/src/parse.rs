@@ -111,7 +111,7 @@ fn parse_text<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>
             None => return parse_whole(text, diags),
         }
     }
-    Some(merged.finish(text.len(), diags))
+    Some(merged.finish(diags))
 }
 
 /// Below this size a spec is parsed on one thread: spawning costs more than it saves.
@@ -144,7 +144,7 @@ fn parse_whole<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t
     }
     let mut part = Partial::default();
     part.read(doc.get_ref(), 0);
-    Some(part.finish(text.len(), diags))
+    Some(part.finish(diags))
 }
 
 /// What some chunks of the document hold, to be appended in document order.
@@ -170,7 +170,7 @@ impl<'t> Partial<'t> {
         self.wrong.append(&mut other.wrong);
     }
 
-    fn finish(self, len: usize, diags: &mut Vec<Diagnostic>) -> Spec<'t> {
+    fn finish(self, diags: &mut Vec<Diagnostic>) -> Spec<'t> {
         let mut products = self.products.into_iter();
         let product = products.next();
         // Within one chunk TOML itself refuses a second `[product]`; across chunks we must.
@@ -191,7 +191,6 @@ impl<'t> Partial<'t> {
             sources: self.sources,
             items: self.items,
             objects: self.objects,
-            span: 0..len,
             wrong_kind: self.wrong.into_iter().collect(),
         }
     }

@@ -5,7 +5,6 @@
 pub use telemetry_types::*;
 
 use crate::model::{RawValue, Spanned};
-use crate::source::Span;
 
 /// The JSON value a TOML value stands for. A TOML date-time becomes its text; a float that JSON
 /// cannot hold (NaN, infinity) becomes `null`, which no numeric type accepts.
@@ -27,14 +26,9 @@ pub fn to_json(raw: &RawValue) -> serde_json::Value {
     }
 }
 
-/// Where in a written value a [`Violation`] points (`[2]`, `.key`, `.key.count`), so the
-/// diagnostic can point at that element rather than the whole value.
-pub fn span_at(raw: &Spanned<RawValue>, at: &str) -> Span {
-    value_at(raw, at).span.clone()
-}
-
-/// The written element a [`Violation`]'s location names (see [`span_at`]); the whole value
-/// where the location cannot be followed.
+/// The written element a [`Violation`]'s location names (`[2]`, `.key`, `.key.count`), so a
+/// diagnostic can point at that element rather than the whole value; the whole value where the
+/// location cannot be followed.
 pub fn value_at<'a, 't>(raw: &'a Spanned<RawValue<'t>>, at: &str) -> &'a Spanned<RawValue<'t>> {
     let mut here = raw;
     let mut rest = at;

@@ -46,14 +46,14 @@ fn an_item_without_collector_fails_to_compile() {
             .unwrap_or_else(|c| panic!("the Camunda 7 spec must be valid:\n{}", c.render()));
     let dir = repo_root().join("tests/compile/generated");
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let example = telemetry_spec::example::example_json(&camunda7);
+    let example = telemetry_spec::example_json(&camunda7);
     write_if_changed(&dir.join("camunda7.example.json"), &example);
     for (name, spec) in [
         ("spec.rs", real_spec()),
         ("spec_plus_item.rs", plus_item),
         ("camunda7.rs", camunda7),
     ] {
-        let code = telemetry_spec::codegen::rust(&spec);
+        let code = telemetry_spec::rust(&spec);
         write_if_changed(&dir.join(name), &code);
     }
 

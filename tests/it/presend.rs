@@ -21,7 +21,7 @@ fn published_schema() -> jsonschema::Validator {
 }
 
 fn example() -> Value {
-    telemetry_spec::example::example_payload(&real_spec())
+    telemetry_spec::example_payload(&real_spec())
 }
 
 fn set(payload: &mut Value, path: &str, value: Value) {

@@ -5,8 +5,8 @@
 //! hostile value of every new type.
 
 use serde_json::{Value, json};
-use telemetry_spec::example::example_payload;
-use telemetry_spec::schema::schema;
+use telemetry_spec::example_payload;
+use telemetry_spec::schema;
 
 use crate::repo_root;
 
@@ -94,9 +94,7 @@ fn check_accepts(spec: &telemetry_spec::ValidSpec, payload: &Value) -> bool {
             node = node.and_then(|n| n.get(key));
         }
         match node {
-            Some(v) => {
-                telemetry_spec::types::check(&item.value_type, &item.rules, false, v).is_ok()
-            }
+            Some(v) => telemetry_types::check(&item.value_type, &item.rules, false, v).is_ok(),
             None => {
                 item.is_optional() || spec.objects.iter().any(|o| item.path.starts_with(&o.path))
             }

@@ -95,11 +95,11 @@ fn a_removed_item_is_generated_nowhere_but_listed_on_the_page() {
     assert_eq!(spec.removed[0].removed_in, "1.1.0");
     // Everything generated is exactly what the spec without the item generates.
     let without = valid(&fixture("base.toml"));
-    use telemetry_spec::{codegen::rust, example::example_json, schema::schema_json};
+    use telemetry_spec::{example_json, rust, schema_json};
     assert_eq!(rust(&spec), rust(&without), "code");
     assert_eq!(example_json(&spec), example_json(&without), "example");
     assert_eq!(schema_json(&spec), schema_json(&without), "schema");
-    let pages = telemetry_spec::docs::render(&spec, &crate::docs::templates())
+    let pages = telemetry_spec::render_docs(&spec, &crate::docs::templates())
         .unwrap_or_else(|e| panic!("{e}"));
     let removed_section = pages
         .markdown
@@ -130,7 +130,7 @@ fn a_removed_item_is_generated_nowhere_but_listed_on_the_page() {
 fn a_deprecated_item_is_still_sent_and_flagged_on_the_page() {
     let spec = valid(&with_enum("\"a\"", "status = \"deprecated\"\n"));
     assert!(spec.items.iter().any(|i| i.id == "product_mode"));
-    let pages = telemetry_spec::docs::render(&spec, &crate::docs::templates())
+    let pages = telemetry_spec::render_docs(&spec, &crate::docs::templates())
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(
         pages
@@ -331,9 +331,9 @@ fn the_real_spec_expires_only_where_honest_and_names_owner_and_review() {
         // Only the license key's raw body, a catch-all, is reviewed again at the next major
         // version; every other item is kept for as long as its purpose holds.
         let expected = if item.id == "license_raw" {
-            telemetry_spec::model::Expiry::Version("4.0.0".into())
+            telemetry_spec::Expiry::Version("4.0.0".into())
         } else {
-            telemetry_spec::model::Expiry::Never
+            telemetry_spec::Expiry::Never
         };
         assert_eq!(item.expires, expected, "{}", item.id);
     }

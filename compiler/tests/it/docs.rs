@@ -1,8 +1,8 @@
 //! The disclosure pages: generated from the spec, committed, never stale, safe whatever the
 //! descriptions hold, and carrying the very example the snapshot locks.
 
-use telemetry_spec::docs::{Templates, render};
-use telemetry_spec::example::example_json;
+use telemetry_spec::example_json;
+use telemetry_spec::{Templates, render_docs};
 
 use crate::{real_spec, repo_root};
 
@@ -21,14 +21,11 @@ pub fn templates() -> Templates {
 #[test]
 fn committed_pages_and_schema_are_not_stale() {
     let spec = real_spec();
-    let pages = render(&spec, &templates()).unwrap_or_else(|e| panic!("{e}"));
+    let pages = render_docs(&spec, &templates()).unwrap_or_else(|e| panic!("{e}"));
     let expected = [
         ("telemetry.md", pages.markdown),
         ("telemetry.html", pages.html),
-        (
-            "payload.schema.json",
-            telemetry_spec::schema::schema_json(&spec),
-        ),
+        ("payload.schema.json", telemetry_spec::schema_json(&spec)),
     ];
     let mut stale = Vec::new();
     for (name, content) in expected {
@@ -47,7 +44,7 @@ fn committed_pages_and_schema_are_not_stale() {
 #[test]
 fn pages_show_the_locked_example_and_every_item_in_spec_order() {
     let spec = real_spec();
-    let pages = render(&spec, &templates()).unwrap_or_else(|e| panic!("{e}"));
+    let pages = render_docs(&spec, &templates()).unwrap_or_else(|e| panic!("{e}"));
     let example = example_json(&spec);
     assert!(
         pages.markdown.contains(example.trim_end()),
@@ -62,7 +59,7 @@ fn pages_show_the_locked_example_and_every_item_in_spec_order() {
         pages.html.contains(&escaped),
         "the HTML page must embed the example"
     );
-    let markers = |page: &str, marker: &dyn Fn(&telemetry_spec::model::Item) -> String| {
+    let markers = |page: &str, marker: &dyn Fn(&telemetry_spec::Item) -> String| {
         let mut last = 0;
         for item in &spec.items {
             let needle = marker(item);
@@ -72,19 +69,14 @@ fn pages_show_the_locked_example_and_every_item_in_spec_order() {
                 .unwrap_or_else(|| panic!("`{needle}` is missing or out of order"));
         }
     };
-    markers(&pages.markdown, &|i| {
-        format!(
-            "| {} | {}",
-            i.label,
-            telemetry_spec::docs::escape_markdown(&i.description)
-        )
-    });
+    // A row starts with the label; how its description is escaped is the unit tests' business.
+    markers(&pages.markdown, &|i| format!("| {} | ", i.label));
     markers(&pages.html, &|i| format!("<tr id=\"item-{}\">", i.id));
 }
 
 #[test]
 fn the_html_page_is_standalone() {
-    let pages = render(&real_spec(), &templates()).unwrap_or_else(|e| panic!("{e}"));
+    let pages = render_docs(&real_spec(), &templates()).unwrap_or_else(|e| panic!("{e}"));
     let html = pages.html.to_lowercase();
     for external in [
         "src=",
@@ -130,7 +122,7 @@ fn hostile_spec() -> telemetry_spec::ValidSpec {
 
 #[test]
 fn hostile_descriptions_render_literally_in_markdown() {
-    let pages = render(&hostile_spec(), &templates()).unwrap_or_else(|e| panic!("{e}"));
+    let pages = render_docs(&hostile_spec(), &templates()).unwrap_or_else(|e| panic!("{e}"));
     let mut html = String::new();
     let parser =
         pulldown_cmark::Parser::new_ext(&pages.markdown, pulldown_cmark::Options::ENABLE_TABLES);
@@ -158,7 +150,7 @@ fn hostile_descriptions_render_literally_in_markdown() {
 
 #[test]
 fn hostile_descriptions_render_literally_in_html() {
-    let pages = render(&hostile_spec(), &templates()).unwrap_or_else(|e| panic!("{e}"));
+    let pages = render_docs(&hostile_spec(), &templates()).unwrap_or_else(|e| panic!("{e}"));
     assert!(!pages.html.contains("<script"));
     assert!(pages.html.contains(
         "pipes | &lt;script&gt;alert(1)&lt;/script&gt; `ticks` &amp; amps<br>second line"
@@ -169,7 +161,7 @@ fn hostile_descriptions_render_literally_in_html() {
 fn a_template_naming_something_unknown_is_an_error_not_a_blank() {
     let mut t = templates();
     t.markdown.push_str("{{prose.no_such_section}}\n");
-    let err = render(&real_spec(), &t)
+    let err = render_docs(&real_spec(), &t)
         .err()
         .unwrap_or_else(|| panic!("strict mode must refuse"));
     assert!(err.to_string().contains("no_such_section"), "{err}");

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use telemetry_spec::example::{example_json, example_payload};
+use telemetry_spec::{example_json, example_payload};
 
 use crate::{real_spec, repo_root, snapshot};
 

@@ -2,7 +2,7 @@
 //! `diff`'s review) through a real Markdown parser: none of it may become markup.
 
 use telemetry_spec::diff::{diff, render_markdown};
-use telemetry_spec::docs::render;
+use telemetry_spec::render_docs;
 
 use crate::repo_root;
 
@@ -86,7 +86,7 @@ fn text_of(markdown: &str) -> String {
 }
 
 fn pages(spec: &telemetry_spec::ValidSpec) -> String {
-    render(spec, &crate::docs::templates())
+    render_docs(spec, &crate::docs::templates())
         .unwrap_or_else(|e| panic!("{e}"))
         .markdown
 }

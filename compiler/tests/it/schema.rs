@@ -2,8 +2,8 @@
 //! fails; every object is closed and requires all its keys.
 
 use serde_json::{Value, json};
-use telemetry_spec::example::example_payload;
-use telemetry_spec::schema::schema;
+use telemetry_spec::example_payload;
+use telemetry_spec::schema;
 
 use crate::real_spec;
 
