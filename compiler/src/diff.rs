@@ -301,6 +301,7 @@ fn item_fields(old: &Item, new: &Item) -> Vec<FieldChange> {
 }
 
 /// The change of one field of an item, if it changed.
+#[cfg(feature = "cli")]
 pub(crate) fn field_change(old: &Item, new: &Item, field: &str) -> Option<FieldChange> {
     item_fields(old, new).into_iter().find(|f| f.field == field)
 }

@@ -42,6 +42,7 @@ pub fn escape_markdown(text: &str) -> String {
 }
 
 /// Escapes text for HTML element content and attribute values; a line break becomes `<br>`.
+#[cfg(feature = "docs")]
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {

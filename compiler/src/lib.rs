@@ -28,6 +28,7 @@ mod model;
 mod naming;
 mod parallel;
 mod parse;
+#[cfg(feature = "cli")]
 mod review;
 mod schema;
 mod source;
