@@ -120,7 +120,7 @@ mod daemon;
 mod preview;
 mod run;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 
 /// Runs the command line `cli` describes; returns the exit code (see [`Cli`]).
 pub fn main(cli: Cli) -> u8 {
@@ -147,6 +147,18 @@ pub fn main(cli: Cli) -> u8 {
     let env = |name: &str| std::env::var(name).ok();
     let config = match Config::load(cli.config.as_deref(), &env) {
         Ok(c) => c,
+        Err(ConfigError::Invalid(problems)) => {
+            // Each one already says where and that it is an error, as a compiler's would.
+            for problem in &problems {
+                note!("{problem}");
+            }
+            note!(
+                "optimize-telemetry: error: the configuration has {} problem{}",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            );
+            return 2;
+        }
         Err(e) => {
             note!("optimize-telemetry: error: {e}");
             return 2;

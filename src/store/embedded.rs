@@ -30,8 +30,6 @@ const SETTINGS: &str = "settings.json";
 const SETTINGS_BACKUP: &str = "settings.backup.json";
 const SEND_STATE: &str = "send-state.json";
 const SEND_STATE_BACKUP: &str = "send-state.backup.json";
-/// The reporting interval assumed when repairing a lost send state without being told one.
-const DEFAULT_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 
 /// The installation document, shaped like Optimize's metadata document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +62,8 @@ impl EmbeddedStore {
         Ok(Self {
             dir: Arc::new(dir.to_path_buf()),
             clock,
-            interval: DEFAULT_INTERVAL,
+            // Assumed when repairing a lost send state without being told the interval.
+            interval: crate::config::Config::default().interval,
         })
     }
 
