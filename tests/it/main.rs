@@ -7,6 +7,7 @@ mod cli;
 mod cluster;
 mod collect;
 mod compile_fail;
+mod config_builder;
 mod config_hostile;
 mod consent;
 mod control;
