@@ -4,6 +4,8 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use test_support::ConfigBuilder;
+
 use crate::runtime::receiver;
 use crate::support::receiver::Behaviour;
 use crate::support::{TempDir, wait_until};
@@ -50,17 +52,13 @@ fn a_bad_configuration_is_refused_with_its_file_and_line() {
 fn preview_prints_the_report_and_never_connects_to_the_endpoint() {
     let dir = TempDir::new("preview");
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
-    let file = dir.join("c.toml");
-    std::fs::write(
-        &file,
-        format!(
-            "[telemetry]\ninitializeTelemetry = true\ntelemetryEndpoint = \"{}\"\n[http]\ncaFile = \"{}\"\n[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\ndir = \"{}\"\n",
-            rx.url(),
-            ca.display(),
-            dir.join("state").display()
-        ),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let file = ConfigBuilder::new()
+        .initialize_telemetry(true)
+        .endpoint(&rx.url())
+        .ca_file(&ca)
+        .no_database()
+        .state_dir(&dir.join("state"))
+        .write(&dir.join("c.toml"));
     let out = bin()
         .arg("--config")
         .arg(&file)
@@ -120,17 +118,14 @@ fn preview_works_on_a_fresh_machine_with_no_configuration() {
 fn run_stops_on_sigterm_within_a_second_even_with_a_hung_endpoint() {
     let dir = TempDir::new("sigterm");
     let (rx, ca) = receiver(&dir, Behaviour::Hang);
-    let file = dir.join("c.toml");
-    std::fs::write(
-        &file,
-        format!(
-            "[telemetry]\ninitializeTelemetry = true\ninitialDelaySeconds = 0\ntelemetryEndpoint = \"{}\"\n[http]\ncaFile = \"{}\"\n[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\ndir = \"{}\"\n",
-            rx.url(),
-            ca.display(),
-            dir.join("state").display()
-        ),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let file = ConfigBuilder::new()
+        .initialize_telemetry(true)
+        .initial_delay(Duration::ZERO)
+        .endpoint(&rx.url())
+        .ca_file(&ca)
+        .no_database()
+        .state_dir(&dir.join("state"))
+        .write(&dir.join("c.toml"));
     let mut child = bin()
         .arg("--config")
         .arg(&file)

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use optimize_telemetry::clock::{SystemClock, Timestamp};
 use optimize_telemetry::runtime::{self, Parts};
 use optimize_telemetry::store::StateStore;
+use test_support::ConfigBuilder;
 
 use crate::runtime::{config, receiver};
 use crate::support::block_on;
@@ -19,11 +20,12 @@ use crate::support::receiver::{Behaviour, Receiver};
 use crate::support::{TempDir, wait_until};
 
 fn es_store(es: &EsFake, dir: &TempDir) -> Arc<dyn StateStore> {
-    let cfg = config(&format!(
-        "[elasticsearch]\nurl = \"{}\"\n[state]\nkind = \"elasticsearch\"\ndir = \"{}\"\n",
-        es.url(),
-        dir.join("ledger").display()
-    ));
+    let cfg = config(
+        &ConfigBuilder::new()
+            .elasticsearch(&es.url())
+            .cluster_store()
+            .state_dir(&dir.join("ledger")),
+    );
     Parts::new(cfg, Arc::new(SystemClock))
         .unwrap_or_else(|e| panic!("{e}"))
         .store
@@ -159,36 +161,43 @@ fn the_setting_is_seeded_once_and_one_racer_wins_each_period_on_every_flavour() 
     }
 }
 
-/// Config text for a runtime instance sharing `store` ("embedded" dir or an ES URL).
+/// Where instances keep the state they share.
+#[derive(Clone, Copy)]
+pub enum Shared<'a> {
+    /// The embedded store in `<dir>/shared`, with no database.
+    Embedded,
+    /// The cluster store on this fake (the ledger still in `<dir>/shared`).
+    Cluster(&'a EsFake),
+}
+
+/// The configuration of a runtime instance sharing its state through `store`: on from the
+/// start, reporting every `interval`, with short leases, polls and retries so that periods and
+/// take-overs fit in a test, and no control API.
 pub fn instance_config(
     rx: &Receiver,
     ca: &std::path::Path,
     dir: &TempDir,
-    store: &str,
-    interval_s: f64,
-    extra: &str,
-) -> String {
-    format!(
-        "[telemetry]\ninitializeTelemetry = true\ninitialDelaySeconds = 0\nreportingIntervalInHours = {}\n\
-         telemetryEndpoint = \"{}\"\nsendLeaseSeconds = 4\nstatePollSeconds = 1\nretryBaseSeconds = 1\nretryCapSeconds = 1\n{extra}\
-         [http]\ncaFile = \"{}\"\ntimeoutSeconds = 2\nsourceTimeoutSeconds = 1\n\
-         [control]\nenabled = false\n{store}",
-        interval_s / 3600.0,
-        rx.url(),
-        ca.display()
-    )
-    .replace("{dir}", &dir.join("shared").display().to_string())
+    store: Shared<'_>,
+    interval: Duration,
+) -> ConfigBuilder {
+    let b = ConfigBuilder::new()
+        .initialize_telemetry(true)
+        .initial_delay(Duration::ZERO)
+        .reporting_interval(interval)
+        .endpoint(&rx.url())
+        .send_lease(Duration::from_secs(4))
+        .state_poll(Duration::from_secs(1))
+        .retry(Duration::from_secs(1), Duration::from_secs(1))
+        .ca_file(ca)
+        .send_timeout(Duration::from_secs(2))
+        .source_timeout(Duration::from_secs(1))
+        .control_enabled(false)
+        .state_dir(&dir.join("shared"));
+    match store {
+        Shared::Embedded => b.no_database(),
+        Shared::Cluster(es) => b.elasticsearch(&es.url()).cluster_store(),
+    }
 }
-
-pub fn es_section(es: &EsFake) -> String {
-    format!(
-        "[elasticsearch]\nurl = \"{}\"\n[state]\nkind = \"elasticsearch\"\ndir = \"{{dir}}\"\n",
-        es.url()
-    )
-}
-
-pub const EMBEDDED: &str =
-    "[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\ndir = \"{dir}\"\n";
 
 /// Reports spaced at least ~an interval apart, and as many as the time allows.
 fn assert_one_per_period(rx: &Receiver, times: &[Instant], interval: Duration, ran: Duration) {
@@ -229,9 +238,9 @@ fn four_runtimes_on_one_cluster_send_exactly_one_report_per_period() {
     let dir = TempDir::new("es-periods");
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
     let es = EsFake::start(Flavor::Es8);
-    let text = instance_config(&rx, &ca, &dir, &es_section(&es), 3.0, "");
+    let b = instance_config(&rx, &ca, &dir, Shared::Cluster(&es), Duration::from_secs(3));
     let handles: Vec<_> = (0..4)
-        .map(|_| runtime::start(config(&text)).unwrap_or_else(|e| panic!("{e}")))
+        .map(|_| runtime::start(config(&b)).unwrap_or_else(|e| panic!("{e}")))
         .collect();
     let ran = Duration::from_secs(10);
     let times = arrivals(&rx, ran);
@@ -290,9 +299,8 @@ fn spawn_run(cfg: &std::path::Path, n: usize) -> Procs {
 fn four_processes_sharing_an_embedded_directory_send_exactly_one_report_per_period() {
     let dir = TempDir::new("embedded-periods");
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
-    let cfg = dir.join("c.toml");
-    std::fs::write(&cfg, instance_config(&rx, &ca, &dir, EMBEDDED, 3.0, ""))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let cfg = instance_config(&rx, &ca, &dir, Shared::Embedded, Duration::from_secs(3))
+        .write(&dir.join("c.toml"));
     let procs = spawn_run(&cfg, 4);
     let ran = Duration::from_secs(10);
     let times = arrivals(&rx, ran);
@@ -306,15 +314,14 @@ fn holder_pid(holder: &str) -> Option<u32> {
 }
 
 fn kill_holder_mid_send(
-    store: &str,
+    store: Shared<'_>,
     lease_holder: impl Fn() -> Option<String>,
     dir: &TempDir,
     rx: &Receiver,
     ca: &std::path::Path,
 ) {
-    let cfg = dir.join("c.toml");
-    std::fs::write(&cfg, instance_config(rx, ca, dir, store, 3600.0, ""))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let cfg =
+        instance_config(rx, ca, dir, store, Duration::from_secs(3600)).write(&dir.join("c.toml"));
     let procs = spawn_run(&cfg, 4);
     assert!(
         wait_until(Duration::from_secs(20), || rx.requests().len() == 1),
@@ -351,7 +358,7 @@ fn a_lease_holder_killed_mid_send_leaves_its_period_to_another_process() {
     let (rx, ca) = receiver(&dir, Behaviour::HangFirst(1, 202));
     let state = dir.join("shared/send-state.json");
     kill_holder_mid_send(
-        EMBEDDED,
+        Shared::Embedded,
         || {
             let text = std::fs::read_to_string(&state).ok()?;
             let v: serde_json::Value = serde_json::from_str(&text).ok()?;
@@ -366,7 +373,7 @@ fn a_lease_holder_killed_mid_send_leaves_its_period_to_another_process() {
     let (rx, ca) = receiver(&dir, Behaviour::HangFirst(1, 202));
     let es = EsFake::start(Flavor::OpenSearch2);
     kill_holder_mid_send(
-        &es_section(&es),
+        Shared::Cluster(&es),
         || {
             es.source("optimize-telemetry", "send-state")?["lease"]["holder"]
                 .as_str()
@@ -382,15 +389,10 @@ fn a_lease_holder_killed_mid_send_leaves_its_period_to_another_process() {
 #[test]
 fn eight_processes_previewing_a_fresh_embedded_directory_agree_on_one_id() {
     let dir = TempDir::new("embedded-ids");
-    let cfg = dir.join("c.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\ndir = \"{}\"\n",
-            dir.join("shared").display()
-        ),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let cfg = ConfigBuilder::new()
+        .no_database()
+        .state_dir(&dir.join("shared"))
+        .write(&dir.join("c.toml"));
     let children: Vec<Child> = (0..8)
         .map(|_| {
             Command::new(env!("CARGO_BIN_EXE_optimize-telemetry"))
@@ -421,10 +423,9 @@ fn auth_failures_outages_and_lost_races_cost_nothing_and_the_next_period_works()
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
     let es = EsFake::start(Flavor::Es8);
     es.require_basic("optimize", "the-right-one");
-    let text = instance_config(&rx, &ca, &dir, &es_section(&es), 2.0, "").replace(
-        "[elasticsearch]\n",
-        "[elasticsearch]\nusername = \"optimize\"\n",
-    );
+    let text = instance_config(&rx, &ca, &dir, Shared::Cluster(&es), Duration::from_secs(2))
+        .elasticsearch_username("optimize")
+        .to_toml();
     let cfg = optimize_telemetry::Config::parse("c.toml", &text, &|k| {
         (k == "OPTIMIZE_TELEMETRY_ES_PASSWORD").then(|| "a-wrong-one".to_owned())
     })

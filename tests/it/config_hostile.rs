@@ -214,12 +214,12 @@ fn a_ca_file_that_is_not_pem_stops_the_start() {
     let dir = crate::support::TempDir::new("bad-ca");
     let ca = dir.join("ca.pem");
     std::fs::write(&ca, "not a certificate").unwrap_or_else(|e| panic!("{e}"));
-    let cfg = Config::parse(
-        "c.toml",
-        &format!("[telemetry]\ntelemetryEndpoint = \"https://t.example/pings\"\n[http]\ncaFile = \"{}\"\n[state]\ndir = \"{}\"\n", ca.display(), dir.join("s").display()),
-        &|_| None,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let cfg = crate::runtime::config(
+        &test_support::ConfigBuilder::new()
+            .endpoint("https://t.example/pings")
+            .ca_file(&ca)
+            .state_dir(&dir.join("s")),
+    );
     let err = optimize_telemetry::start(cfg)
         .err()
         .map(|e| e.to_string())

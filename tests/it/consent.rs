@@ -18,11 +18,13 @@ use optimize_telemetry::store::Settings;
 use telemetry_types::Sensitivity;
 use telemetry_types::consent::Approval;
 
-use crate::cluster::{EMBEDDED, es_section, instance_config};
+use crate::cluster::{Shared, instance_config};
 use crate::runtime::{config, receiver};
 use crate::support::es_fake::{EsFake, Flavor};
 use crate::support::receiver::Behaviour;
 use crate::support::{TempDir, block_on, wait_until};
+
+const HOUR: Duration = Duration::from_secs(3600);
 
 /// The running item table without the first item of `sensitivity`: what an older binary
 /// disclosed before that item was added. Returns the table and the removed item's id.
@@ -81,7 +83,7 @@ fn embedded_config(
     rx: &crate::support::receiver::Receiver,
     ca: &std::path::Path,
 ) -> Config {
-    config(&instance_config(rx, ca, dir, EMBEDDED, 3600.0, ""))
+    config(&instance_config(rx, ca, dir, Shared::Embedded, HOUR))
 }
 
 #[test]
@@ -151,9 +153,7 @@ fn an_added_technical_item_stays_covered_and_is_shown_as_new() {
     assert_eq!(s.consent.changes[0].item, added);
     assert!(!s.consent.changes[0].needs_approval);
     // `status` and `preview` of the real binary show it as new and covered.
-    let file = dir.join("c.toml");
-    std::fs::write(&file, instance_config(&rx, &ca, &dir, EMBEDDED, 3600.0, ""))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let file = instance_config(&rx, &ca, &dir, Shared::Embedded, HOUR).write(&dir.join("c.toml"));
     let run = |command: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_optimize-telemetry"))
             .env_remove("OPTIMIZE_TELEMETRY_CONFIG")
@@ -258,9 +258,7 @@ fn a_bare_true_from_before_approvals_migrates_to_an_approval_of_the_running_spec
     assert_eq!(status(&cfg, None).consent.state, ConsentState::Covered);
 
     // `audit` lists the migration as such, and `audit --verify` accepts the chain.
-    let file = dir.join("c.toml");
-    std::fs::write(&file, instance_config(&rx, &ca, &dir, EMBEDDED, 3600.0, ""))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let file = instance_config(&rx, &ca, &dir, Shared::Embedded, HOUR).write(&dir.join("c.toml"));
     let audit = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_optimize-telemetry"))
             .env_remove("OPTIMIZE_TELEMETRY_CONFIG")
@@ -289,20 +287,20 @@ fn on_elasticsearch_the_approval_pauses_until_approved_and_a_rolling_upgrade_nev
     let dir = TempDir::new("consent-es");
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
     let es = EsFake::start(Flavor::Es8);
-    let text = instance_config(&rx, &ca, &dir, &es_section(&es), 3600.0, "");
-    let cfg = config(&text);
+    let instance = instance_config(&rx, &ca, &dir, Shared::Cluster(&es), HOUR);
+    let cfg = config(&instance);
     let (old, added) = without_first(Sensitivity::BusinessConfidential);
     store_approval(&cfg, old.clone());
     let doc = es.source("optimize-settings", "1").unwrap_or_default();
     assert_eq!(doc["approval"]["specVersion"], "0.9.0", "{doc}");
 
     // Instance B runs the upgraded binary: alone, it sends nothing.
-    let b = runtime::start(config(&text)).unwrap_or_else(|e| panic!("{e}"));
+    let b = runtime::start(config(&instance)).unwrap_or_else(|e| panic!("{e}"));
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(rx.connections(), 0, "B never sends unapproved");
     // Instance A still runs the old binary, whose disclosure was approved: it sends.
     let a = runtime::start_with(
-        config(&text),
+        config(&instance),
         Options {
             disclosure: Some(old.clone()),
             ..Options::default()
@@ -358,11 +356,10 @@ fn status_preview_and_the_log_of_the_real_binary_say_why_it_is_paused() {
     use std::process::{Command, Stdio};
     let dir = TempDir::new("consent-process");
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
-    let text = instance_config(&rx, &ca, &dir, EMBEDDED, 3600.0, "");
-    let file = dir.join("c.toml");
-    std::fs::write(&file, &text).unwrap_or_else(|e| panic!("{e}"));
+    let instance = instance_config(&rx, &ca, &dir, Shared::Embedded, HOUR);
+    let file = instance.write(&dir.join("c.toml"));
     let (old, added) = without_first(Sensitivity::BusinessConfidential);
-    store_approval(&config(&text), old);
+    store_approval(&config(&instance), old);
     let bin = || {
         let mut c = Command::new(env!("CARGO_BIN_EXE_optimize-telemetry"));
         c.env_remove("OPTIMIZE_TELEMETRY_CONFIG")
@@ -427,14 +424,7 @@ fn on_elasticsearch_a_bare_true_migrates_once_and_a_switched_off_setting_stays_o
     let dir = TempDir::new("consent-es-legacy");
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
     let es = EsFake::start(Flavor::OpenSearch2);
-    let mut cfg = config(&instance_config(
-        &rx,
-        &ca,
-        &dir,
-        &es_section(&es),
-        3600.0,
-        "",
-    ));
+    let mut cfg = config(&instance_config(&rx, &ca, &dir, Shared::Cluster(&es), HOUR));
     cfg.initialize_telemetry = false;
     // The index exists as the previous version created it, with a bare `true` in it.
     let parts = Parts::new(cfg.clone(), Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"));
@@ -480,8 +470,8 @@ fn a_bare_true_written_by_an_older_instance_during_a_rolling_upgrade_pauses_the_
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
     let es = EsFake::start(Flavor::Es7);
     // Reports every 2 s, so a second period falls within the test.
-    let text = instance_config(&rx, &ca, &dir, &es_section(&es), 2.0, "");
-    let mut cfg = config(&text);
+    let instance = instance_config(&rx, &ca, &dir, Shared::Cluster(&es), Duration::from_secs(2));
+    let mut cfg = config(&instance);
     cfg.initialize_telemetry = false;
 
     // The upgraded instance runs, a superuser approves, it sends.

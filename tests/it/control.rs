@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use optimize_telemetry::control::{Control, serve};
 use optimize_telemetry::runtime::{self, Handle};
+use test_support::ConfigBuilder;
 
 use crate::runtime::{config, receiver};
 use crate::support::block_on;
@@ -22,17 +23,14 @@ fn sha(token: &str) -> String {
     optimize_telemetry::control::auth::digest_hex(token)
 }
 
-/// The `[control]` section with a superuser `demo`, a user `kermit` and an expired token.
-pub fn control_section(address: &str) -> String {
-    format!(
-        "[control]\naddress = \"{address}\"\nsuperUserIds = [\"demo\"]\n\
-         [[control.tokens]]\nuserId = \"demo\"\nsha256 = \"{}\"\n\
-         [[control.tokens]]\nuserId = \"kermit\"\nsha256 = \"{}\"\n\
-         [[control.tokens]]\nuserId = \"old\"\nsha256 = \"{}\"\nexpires = \"2020-01-01T00:00:00Z\"\n",
-        sha(SUPER_TOKEN),
-        sha(USER_TOKEN),
-        sha(EXPIRED_TOKEN)
-    )
+/// `b` with the control API on `address`, a superuser `demo`, a user `kermit` and an expired
+/// token.
+pub fn with_control(b: ConfigBuilder, address: &str) -> ConfigBuilder {
+    b.control_address(address)
+        .super_users(&["demo"])
+        .token("demo", &sha(SUPER_TOKEN), None)
+        .token("kermit", &sha(USER_TOKEN), None)
+        .token("old", &sha(EXPIRED_TOKEN), Some("2020-01-01T00:00:00Z"))
 }
 
 /// A runtime with its control API on an ephemeral loopback port and a receiver for reports.
@@ -57,13 +55,15 @@ impl Daemon {
     ) -> Daemon {
         let dir = TempDir::new("daemon");
         let (rx, ca) = receiver(&dir, Behaviour::Status(202));
-        let mut cfg = config(&format!(
-            "[telemetry]\ninitializeTelemetry = {enabled}\ninitialDelaySeconds = 0\ntelemetryEndpoint = \"{}\"\n\
-             [http]\ncaFile = \"{}\"\n[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\ndir = \"{}\"\n{}",
-            rx.url(),
-            ca.display(),
-            dir.join("state").display(),
-            control_section("127.0.0.1:0")
+        let mut cfg = config(&with_control(
+            ConfigBuilder::new()
+                .initialize_telemetry(enabled)
+                .initial_delay(Duration::ZERO)
+                .endpoint(&rx.url())
+                .ca_file(&ca)
+                .no_database()
+                .state_dir(&dir.join("state")),
+            "127.0.0.1:0",
         ));
         cfg.kill_switch = kill_switch.map(str::to_owned);
         prepare(&cfg);

@@ -5,7 +5,9 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::control::{SUPER_TOKEN, USER_TOKEN, control_section};
+use test_support::ConfigBuilder;
+
+use crate::control::{SUPER_TOKEN, USER_TOKEN, with_control};
 use crate::runtime::receiver;
 use crate::support::receiver::{Behaviour, Receiver};
 use crate::support::{TempDir, wait_until};
@@ -44,20 +46,16 @@ impl Drop for Proc {
 }
 
 pub fn setup(dir: &TempDir, rx: &Receiver, ca: &std::path::Path, port: u16) -> std::path::PathBuf {
-    let file = dir.join("c.toml");
-    std::fs::write(
-        &file,
-        format!(
-            "[telemetry]\ninitialDelaySeconds = 0\ntelemetryEndpoint = \"{}\"\n[http]\ncaFile = \"{}\"\n\
-             [elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\ndir = \"{}\"\n{}",
-            rx.url(),
-            ca.display(),
-            dir.join("state").display(),
-            control_section(&format!("127.0.0.1:{port}"))
-        ),
+    with_control(
+        ConfigBuilder::new()
+            .initial_delay(Duration::ZERO)
+            .endpoint(&rx.url())
+            .ca_file(ca)
+            .no_database()
+            .state_dir(&dir.join("state")),
+        &format!("127.0.0.1:{port}"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
-    file
+    .write(&dir.join("c.toml"))
 }
 
 pub fn out(o: &std::process::Output) -> String {
@@ -243,12 +241,9 @@ fn audit_verify_names_a_tampered_entry() {
             b"{\"a\":1}",
         );
     }
-    let cfg = dir.join("c.toml");
-    std::fs::write(
-        &cfg,
-        format!("[state]\ndir = \"{}\"\n", dir.join("state").display()),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let cfg = ConfigBuilder::new()
+        .state_dir(&dir.join("state"))
+        .write(&dir.join("c.toml"));
     let o = bin(&cfg)
         .args(["audit", "--verify"])
         .output()

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use optimize_telemetry::audit::Ledger;
+use test_support::ConfigBuilder;
 
 use crate::support::receiver::{Behaviour, Receiver};
 use crate::support::tls::TestCa;
@@ -185,19 +186,23 @@ fn run_case(case: &Case) -> Result<String, String> {
         _ => format!("https://127.0.0.1:{port}/pings"),
     };
     let cfg = dir.join("c.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[telemetry]\ninitializeTelemetry = true\ninitialDelaySeconds = 2\nreportingIntervalInHours = {}\n\
-             telemetryEndpoint = \"{endpoint}\"\nmaxAttemptsPerPeriod = {MAX_ATTEMPTS}\nretryBaseSeconds = 1\nretryCapSeconds = 1\n\
-             sendLeaseSeconds = 4\nstatePollSeconds = 1\n[http]\ncaFile = \"{}\"\ntimeoutSeconds = 2\nsourceTimeoutSeconds = 1\n\
-             [elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[control]\nenabled = false\n[state]\ndir = \"{}\"\n",
-            12.0 / 3600.0,
-            ca_file.display(),
-            dir.join("state").display()
-        ),
-    )
-    .map_err(|e| e.to_string())?;
+    let text = ConfigBuilder::new()
+        .initialize_telemetry(true)
+        .initial_delay(Duration::from_secs(2))
+        .reporting_interval(Duration::from_secs(12))
+        .endpoint(&endpoint)
+        .max_attempts_per_period(MAX_ATTEMPTS as u32)
+        .retry(Duration::from_secs(1), Duration::from_secs(1))
+        .send_lease(Duration::from_secs(4))
+        .state_poll(Duration::from_secs(1))
+        .ca_file(&ca_file)
+        .send_timeout(Duration::from_secs(2))
+        .source_timeout(Duration::from_secs(1))
+        .no_database()
+        .control_enabled(false)
+        .state_dir(&dir.join("state"))
+        .to_toml();
+    std::fs::write(&cfg, text).map_err(|e| e.to_string())?;
     let bin = env!("CARGO_BIN_EXE_optimize-telemetry");
     let mut command = if matches!(case.fault, Fault::NoDns) {
         let mut c = Command::new("unshare");

@@ -9,7 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::control::{Daemon, SUPER_TOKEN, USER_TOKEN, call, control_section};
+use test_support::ConfigBuilder;
+use test_support::config::NOTHING_LISTENS;
+
+use crate::control::{Daemon, SUPER_TOKEN, USER_TOKEN, call, with_control};
 use crate::daemon::{Proc, bin, free_port, out};
 use crate::runtime::receiver;
 use crate::support::receiver::Behaviour;
@@ -141,19 +144,17 @@ fn secrets_in_urls_never_reach_status_the_api_the_ledger_or_the_log() {
     let dir = TempDir::new("url-secrets");
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
     let port = free_port();
-    let cfg = dir.join("c.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[telemetry]\ninitializeTelemetry = true\ninitialDelaySeconds = 0\ntelemetryEndpoint = \"{}?apikey=s3cret-key&team=x\"\n\
-             [http]\ncaFile = \"{}\"\n[elasticsearch]\nurl = \"http://127.0.0.1:9/?token=s3cret-es\"\n[state]\ndir = \"{}\"\n{}",
-            rx.url(),
-            ca.display(),
-            dir.join("state").display(),
-            control_section(&format!("127.0.0.1:{port}"))
-        ),
+    let cfg = with_control(
+        ConfigBuilder::new()
+            .initialize_telemetry(true)
+            .initial_delay(Duration::ZERO)
+            .endpoint(&format!("{}?apikey=s3cret-key&team=x", rx.url()))
+            .ca_file(&ca)
+            .elasticsearch(&format!("{NOTHING_LISTENS}/?token=s3cret-es"))
+            .state_dir(&dir.join("state")),
+        &format!("127.0.0.1:{port}"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .write(&dir.join("c.toml"));
     let mut daemon = Proc {
         child: bin(&cfg)
             .args(["--log-level", "debug", "run"])
@@ -312,15 +313,10 @@ fn head_is_answered_like_get_without_a_body() {
 #[test]
 fn every_printing_command_exits_quietly_when_the_reader_goes_away() {
     let dir = TempDir::new("pipe");
-    let cfg = dir.join("c.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\ndir = \"{}\"\n",
-            dir.join("state").display()
-        ),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let cfg = ConfigBuilder::new()
+        .no_database()
+        .state_dir(&dir.join("state"))
+        .write(&dir.join("c.toml"));
     let ledger = optimize_telemetry::audit::Ledger::new(&dir.join("state"));
     ledger
         .append(
@@ -379,10 +375,12 @@ fn the_state_directory_is_checked_with_the_cluster_store_too() {
     std::fs::create_dir_all(&state).unwrap_or_else(|e| panic!("{e}"));
     std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777))
         .unwrap_or_else(|e| panic!("{e}"));
-    let cfg = crate::runtime::config(&format!(
-        "[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\nkind = \"elasticsearch\"\ndir = \"{}\"\n",
-        state.display()
-    ));
+    let cfg = crate::runtime::config(
+        &ConfigBuilder::new()
+            .no_database()
+            .cluster_store()
+            .state_dir(&state),
+    );
     let err = optimize_telemetry::runtime::start(cfg)
         .err()
         .map(|e| e.to_string())
@@ -401,16 +399,14 @@ fn probes_against_a_hung_store_do_not_take_the_connection_slots() {
     let hung_addr = hung.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let dir = TempDir::new("probe-flood");
     let port = free_port();
-    let cfg = dir.join("c.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[elasticsearch]\nurl = \"http://{hung_addr}\"\n[state]\nkind = \"elasticsearch\"\ndir = \"{}\"\n{}",
-            dir.join("state").display(),
-            control_section(&format!("127.0.0.1:{port}"))
-        ),
+    let cfg = with_control(
+        ConfigBuilder::new()
+            .elasticsearch(&format!("http://{hung_addr}"))
+            .cluster_store()
+            .state_dir(&dir.join("state")),
+        &format!("127.0.0.1:{port}"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .write(&dir.join("c.toml"));
     let (_daemon, addr) = run_quietly(&cfg, port);
     // 100 probes at once, each left open as a client that waits for its answer would.
     let mut probes: Vec<TcpStream> = (0..100)

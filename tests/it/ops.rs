@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::control::{Daemon, SUPER_TOKEN, USER_TOKEN, client, control_section, serve_control};
+use test_support::ConfigBuilder;
+
+use crate::control::{Daemon, SUPER_TOKEN, USER_TOKEN, client, serve_control, with_control};
 use crate::daemon::{Proc, bin, free_port};
 use crate::runtime::{config, receiver};
 use crate::support::receiver::Behaviour;
@@ -100,10 +102,12 @@ fn probes_answer_without_a_token_and_reveal_nothing() {
 fn readyz_is_503_with_a_reason_while_the_store_is_unreachable() {
     let dir = TempDir::new("readyz");
     // A cluster store on a port nothing listens on: the runtime starts, the store cannot answer.
-    let cfg = config(&format!(
-        "[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\nkind = \"elasticsearch\"\ndir = \"{}\"\n{}",
-        dir.join("state").display(),
-        control_section("127.0.0.1:0")
+    let cfg = config(&with_control(
+        ConfigBuilder::new()
+            .no_database()
+            .cluster_store()
+            .state_dir(&dir.join("state")),
+        "127.0.0.1:0",
     ));
     let handle = optimize_telemetry::runtime::start(cfg).unwrap_or_else(|e| panic!("{e}"));
     let addr = serve_control(&handle);
@@ -137,15 +141,13 @@ fn metrics_need_a_token_unless_made_public() {
     assert_eq!(status, 200, "any signed-in user may read them");
 
     let dir = TempDir::new("metrics-public");
-    let cfg = config(&format!(
-        "[state]\ndir = \"{}\"\n{}",
-        dir.join("state").display(),
-        control_section("127.0.0.1:0").replacen(
-            "[control]\n",
-            "[control]\nmetricsPublic = true\n",
-            1
+    let cfg = config(
+        &with_control(
+            ConfigBuilder::new().state_dir(&dir.join("state")),
+            "127.0.0.1:0",
         )
-    ));
+        .metrics_public(true),
+    );
     let handle = optimize_telemetry::runtime::start(cfg).unwrap_or_else(|e| panic!("{e}"));
     let addr = serve_control(&handle);
     let samples = scrape(addr, None);
@@ -228,14 +230,17 @@ fn metrics_count_reports_by_outcome_and_show_times_and_pauses() {
 fn metrics_count_failed_attempts_and_name_the_kill_switch() {
     let dir = TempDir::new("metrics-failed");
     let (rx, ca) = receiver(&dir, Behaviour::Status(500));
-    let cfg = config(&format!(
-        "[telemetry]\ninitializeTelemetry = true\ninitialDelaySeconds = 0\ntelemetryEndpoint = \"{}\"\n\
-         maxAttemptsPerPeriod = 2\nretryBaseSeconds = 1\nretryCapSeconds = 1\n\
-         [http]\ncaFile = \"{}\"\n[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\ndir = \"{}\"\n{}",
-        rx.url(),
-        ca.display(),
-        dir.join("state").display(),
-        control_section("127.0.0.1:0")
+    let cfg = config(&with_control(
+        ConfigBuilder::new()
+            .initialize_telemetry(true)
+            .initial_delay(Duration::ZERO)
+            .endpoint(&rx.url())
+            .max_attempts_per_period(2)
+            .retry(Duration::from_secs(1), Duration::from_secs(1))
+            .ca_file(&ca)
+            .no_database()
+            .state_dir(&dir.join("state")),
+        "127.0.0.1:0",
     ));
     let handle = optimize_telemetry::runtime::start(cfg).unwrap_or_else(|e| panic!("{e}"));
     let addr = serve_control(&handle);

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use test_support::ConfigBuilder;
 
 use crate::runtime::{config, receiver};
 use crate::support::fakes::FakeServer;
@@ -163,17 +164,17 @@ fn a_refused_report_never_leaves_and_is_logged_and_recorded_without_its_value() 
         } else {
             "3.2.0".to_owned()
         };
-        let config_text = format!(
-            "[telemetry]\ninitializeTelemetry = true\ntelemetryEndpoint = \"{}\"\ninitialDelaySeconds = 0\n\
-             [optimize]\nversion = \"{version}\"\nedition = \"enterprise\"\n[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n\
-             [http]\ncaFile = \"{}\"\nsourceTimeoutSeconds = 2\n[state]\ndir = \"{}\"\n\
-             [[engines]]\nname = \"e\"\nrest = \"{}/engine-rest\"\n",
-            rx.url(),
-            ca.display(),
-            dir.join("state").display(),
-            engine.url()
-        );
-        let cfg = config(&config_text);
+        // Everything but the state directory, shared by the runtime here and the process below.
+        let base = ConfigBuilder::new()
+            .initialize_telemetry(true)
+            .endpoint(&rx.url())
+            .initial_delay(Duration::ZERO)
+            .optimize(&version, "enterprise")
+            .no_database()
+            .ca_file(&ca)
+            .source_timeout(Duration::from_secs(2))
+            .engine("e", &format!("{}/engine-rest", engine.url()));
+        let cfg = config(&base.clone().state_dir(&dir.join("state")));
         let handle = optimize_telemetry::runtime::start(cfg).unwrap_or_else(|e| panic!("{e}"));
         let ledger = dir.join("state/audit.jsonl");
         assert!(
@@ -225,15 +226,9 @@ fn a_refused_report_never_leaves_and_is_logged_and_recorded_without_its_value() 
         // The log, from a real `run` process on the same configuration and a fresh state: one
         // line naming the item and rule, never the value.
         let process_dir = TempDir::new("refused-log");
-        let file = process_dir.join("c.toml");
-        std::fs::write(
-            &file,
-            config_text.replace(
-                &dir.join("state").display().to_string(),
-                &process_dir.join("state").display().to_string(),
-            ),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let file = base
+            .state_dir(&process_dir.join("state"))
+            .write(&process_dir.join("c.toml"));
         let mut daemon = crate::daemon::Proc {
             child: crate::daemon::bin(&file)
                 .args(["--log-format", "json", "run"])

@@ -5,6 +5,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use optimize_telemetry::sender::Sender;
+use test_support::ConfigBuilder;
 
 use crate::runtime::{config, receiver};
 use crate::support::proxy::ConnectProxy;
@@ -16,12 +17,12 @@ fn the_proxy_key_sends_through_the_proxy() {
     let dir = TempDir::new("proxy-key");
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
     let proxy = ConnectProxy::start();
-    let cfg = config(&format!(
-        "[telemetry]\ntelemetryEndpoint = \"{}\"\n[http]\ncaFile = \"{}\"\nproxy = \"{}\"\n",
-        rx.url(),
-        ca.display(),
-        proxy.url()
-    ));
+    let cfg = config(
+        &ConfigBuilder::new()
+            .endpoint(&rx.url())
+            .ca_file(&ca)
+            .proxy(&proxy.url()),
+    );
     let sender = Sender::new(&cfg).unwrap_or_else(|e| panic!("{e}"));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -41,18 +42,15 @@ fn https_proxy_in_the_environment_is_honoured() {
     let dir = TempDir::new("proxy-env");
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
     let proxy = ConnectProxy::start();
-    let cfg = dir.join("c.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[telemetry]\ninitializeTelemetry = true\ninitialDelaySeconds = 0\ntelemetryEndpoint = \"{}\"\n[http]\ncaFile = \"{}\"\n\
-             [elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[control]\nenabled = false\n[state]\ndir = \"{}\"\n",
-            rx.url(),
-            ca.display(),
-            dir.join("state").display()
-        ),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let cfg = ConfigBuilder::new()
+        .initialize_telemetry(true)
+        .initial_delay(Duration::ZERO)
+        .endpoint(&rx.url())
+        .ca_file(&ca)
+        .no_database()
+        .control_enabled(false)
+        .state_dir(&dir.join("state"))
+        .write(&dir.join("c.toml"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_optimize-telemetry"))
         .arg("--config")
         .arg(&cfg)

@@ -9,6 +9,8 @@ use optimize_telemetry::Config;
 use optimize_telemetry::clock::SystemClock;
 use optimize_telemetry::runtime::{self, Parts};
 
+use test_support::ConfigBuilder;
+
 use crate::snapshot;
 use crate::support::fakes::FakeServer;
 use crate::support::receiver::{Behaviour, Receiver};
@@ -26,31 +28,23 @@ pub fn receiver(dir: &TempDir, behaviour: Behaviour) -> (Receiver, std::path::Pa
     )
 }
 
-pub fn config(text: &str) -> Config {
-    Config::parse("test.toml", text, &|_| None).unwrap_or_else(|e| panic!("{e}"))
+/// The configuration `b` writes, as the runtime reads it (no environment).
+pub fn config(b: &ConfigBuilder) -> Config {
+    Config::parse("test.toml", &b.to_toml(), &|_| None).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn base_config(dir: &TempDir, endpoint: &str, ca: &std::path::Path, enabled: bool) -> Config {
-    config(&format!(
-        r#"
-[telemetry]
-initializeTelemetry = {enabled}
-telemetryEndpoint = "{endpoint}"
-initialDelaySeconds = 0
-[optimize]
-version = "3.2.0"
-edition = "enterprise"
-[elasticsearch]
-url = "http://127.0.0.1:9"
-[http]
-caFile = "{ca}"
-sourceTimeoutSeconds = 2
-[state]
-dir = "{state}"
-"#,
-        ca = ca.display(),
-        state = dir.join("state").display()
-    ))
+    config(
+        &ConfigBuilder::new()
+            .initialize_telemetry(enabled)
+            .endpoint(endpoint)
+            .initial_delay(Duration::ZERO)
+            .optimize("3.2.0", "enterprise")
+            .no_database()
+            .ca_file(ca)
+            .source_timeout(Duration::from_secs(2))
+            .state_dir(&dir.join("state")),
+    )
 }
 
 #[test]
@@ -169,30 +163,15 @@ fn the_real_collectors_reproduce_the_documented_example() {
          --------------- END CAMUNDA LICENSE KEY ---------------\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let cfg = config(&format!(
-        r#"
-[optimize]
-version = "3.2.0"
-edition = "enterprise"
-[elasticsearch]
-url = "{es}"
-[license]
-file = "{license}"
-[[engines]]
-name = "first"
-rest = "{e1}/engine-rest"
-[[engines]]
-name = "second"
-rest = "{e2}/engine-rest/"
-[state]
-dir = "{state}"
-"#,
-        es = es.url(),
-        e1 = e1.url(),
-        e2 = e2.url(),
-        license = license.display(),
-        state = state.display()
-    ));
+    let cfg = config(
+        &ConfigBuilder::new()
+            .optimize("3.2.0", "enterprise")
+            .elasticsearch(&es.url())
+            .license_file(&license)
+            .engine("first", &format!("{}/engine-rest", e1.url()))
+            .engine("second", &format!("{}/engine-rest/", e2.url()))
+            .state_dir(&state),
+    );
     let parts = Parts::new(cfg, Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -16,6 +16,7 @@ use optimize_telemetry::sender::{Outcome, Transport};
 use optimize_telemetry::store::StateStore;
 use optimize_telemetry::store::embedded::EmbeddedStore;
 use optimize_telemetry::store::{Attempt, PeriodEnd, SendState, Settings, StoreError};
+use test_support::ConfigBuilder;
 use tokio::sync::watch;
 
 use crate::runtime::config;
@@ -125,10 +126,13 @@ struct Harness {
 impl Harness {
     fn new(enabled: bool) -> Self {
         let dir = TempDir::new("schedule");
-        let cfg = config(&format!(
-            "[telemetry]\ninitialDelaySeconds = 60\nmaxAttemptsPerPeriod = 5\nretryBaseSeconds = 60\nretryCapSeconds = 3600\n[state]\ndir = \"{}\"\n",
-            dir.join("state").display()
-        ));
+        let cfg = config(
+            &ConfigBuilder::new()
+                .initial_delay(Duration::from_secs(60))
+                .max_attempts_per_period(5)
+                .retry(Duration::from_secs(60), Duration::from_secs(3600))
+                .state_dir(&dir.join("state")),
+        );
         let clock = Arc::new(TokioClock::starting_at(Timestamp(1_700_000_000_000)));
         let store = Arc::new(
             EmbeddedStore::open(&cfg.state.dir, clock.clone()).unwrap_or_else(|e| panic!("{e}")),

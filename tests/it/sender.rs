@@ -2,6 +2,7 @@
 //! https is ever followed, and the response read is bounded.
 
 use optimize_telemetry::sender::Sender;
+use test_support::ConfigBuilder;
 
 use crate::runtime::{config, receiver};
 use crate::support::receiver::{Behaviour, Receiver};
@@ -9,13 +10,12 @@ use crate::support::tls::TestCa;
 use crate::support::{TempDir, block_on};
 
 fn sender(endpoint: &str, ca: Option<&std::path::Path>) -> Sender {
-    let ca = ca
-        .map(|p| format!("[http]\ncaFile = \"{}\"\n", p.display()))
-        .unwrap_or_default();
-    Sender::new(&config(&format!(
-        "[telemetry]\ntelemetryEndpoint = \"{endpoint}\"\n{ca}"
-    )))
-    .unwrap_or_else(|e| panic!("{e}"))
+    let b = ConfigBuilder::new().endpoint(endpoint);
+    let b = match ca {
+        Some(ca) => b.ca_file(ca),
+        None => b,
+    };
+    Sender::new(&config(&b)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

@@ -7,13 +7,15 @@ use std::time::Duration;
 use optimize_telemetry::clock::SystemClock;
 use optimize_telemetry::generated::UNKNOWN;
 use optimize_telemetry::runtime::{self, Parts};
+use test_support::ConfigBuilder;
+use test_support::config::NOTHING_LISTENS;
 
 use crate::runtime::config;
 use crate::support::TempDir;
 use crate::support::fakes::FakeServer;
 
-fn preview(text: &str) -> (serde_json::Value, Vec<(&'static str, String)>) {
-    let parts = Parts::new(config(text), Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"));
+fn preview(b: &ConfigBuilder) -> (serde_json::Value, Vec<(&'static str, String)>) {
+    let parts = Parts::new(config(b), Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -25,11 +27,11 @@ fn preview(text: &str) -> (serde_json::Value, Vec<(&'static str, String)>) {
 fn opensearch_is_told_apart_from_elasticsearch() {
     let dir = TempDir::new("opensearch");
     let os = FakeServer::opensearch("2.11.1");
-    let (p, failures) = preview(&format!(
-        "[elasticsearch]\nurl = \"{}\"\n[state]\ndir = \"{}\"\n",
-        os.url(),
-        dir.join("s").display()
-    ));
+    let (p, failures) = preview(
+        &ConfigBuilder::new()
+            .elasticsearch(&os.url())
+            .state_dir(&dir.join("s")),
+    );
     assert_eq!(
         p["product"]["internals"]["database"]["vendor"],
         "opensearch"
@@ -37,11 +39,11 @@ fn opensearch_is_told_apart_from_elasticsearch() {
     assert_eq!(p["product"]["internals"]["database"]["version"], "2.11.1");
     assert!(failures.iter().all(|(s, _)| *s != "database"));
     let es = FakeServer::elasticsearch("8.13.4");
-    let (p, _) = preview(&format!(
-        "[elasticsearch]\nurl = \"{}\"\n[state]\ndir = \"{}\"\n",
-        es.url(),
-        dir.join("s").display()
-    ));
+    let (p, _) = preview(
+        &ConfigBuilder::new()
+            .elasticsearch(&es.url())
+            .state_dir(&dir.join("s")),
+    );
     assert_eq!(
         p["product"]["internals"]["database"]["vendor"],
         "elasticsearch"
@@ -52,10 +54,12 @@ fn opensearch_is_told_apart_from_elasticsearch() {
 #[test]
 fn a_database_that_is_down_costs_only_the_database_items() {
     let dir = TempDir::new("db-down");
-    let (p, failures) = preview(&format!(
-        "[optimize]\nversion = \"3.2.0\"\nedition = \"enterprise\"\n[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\ndir = \"{}\"\n",
-        dir.join("s").display()
-    ));
+    let (p, failures) = preview(
+        &ConfigBuilder::new()
+            .optimize("3.2.0", "enterprise")
+            .no_database()
+            .state_dir(&dir.join("s")),
+    );
     assert_eq!(p["product"]["internals"]["database"]["vendor"], UNKNOWN);
     assert_eq!(p["product"]["internals"]["database"]["version"], UNKNOWN);
     assert_eq!(p["product"]["version"], "3.2.0");
@@ -88,17 +92,16 @@ fn engines_are_asked_concurrently_and_a_hung_one_costs_only_its_entry() {
         Duration::from_secs(60),
     );
     let started = std::time::Instant::now();
-    let (p, failures) = preview(&format!(
-        "[http]\nsourceTimeoutSeconds = 1\n[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n\
-         [[engines]]\nname = \"slow-1\"\nrest = \"{}/engine-rest\"\n\
-         [[engines]]\nname = \"fast\"\nrest = \"{}/engine-rest\"\n\
-         [[engines]]\nname = \"slow-2\"\nrest = \"{}/engine-rest\"\n\
-         [[engines]]\nname = \"gone\"\nrest = \"http://127.0.0.1:9/engine-rest\"\n[state]\ndir = \"{}\"\n",
-        slow1.url(),
-        fast.url(),
-        slow2.url(),
-        dir.join("s").display()
-    ));
+    let (p, failures) = preview(
+        &ConfigBuilder::new()
+            .source_timeout(Duration::from_secs(1))
+            .no_database()
+            .engine("slow-1", &format!("{}/engine-rest", slow1.url()))
+            .engine("fast", &format!("{}/engine-rest", fast.url()))
+            .engine("slow-2", &format!("{}/engine-rest", slow2.url()))
+            .engine("gone", &format!("{NOTHING_LISTENS}/engine-rest"))
+            .state_dir(&dir.join("s")),
+    );
     let took = started.elapsed();
     assert_eq!(
         p["product"]["internals"]["engine-installation-ids"],
@@ -132,11 +135,12 @@ fn license_files_good_missing_and_malformed() {
     let bad = dir.join("bad.txt");
     std::fs::write(&bad, "this is not a license key").unwrap_or_else(|e| panic!("{e}"));
     let run = |file: &std::path::Path| {
-        preview(&format!(
-            "[license]\nfile = \"{}\"\n[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[state]\ndir = \"{}\"\n",
-            file.display(),
-            dir.join("s").display()
-        ))
+        preview(
+            &ConfigBuilder::new()
+                .license_file(file)
+                .no_database()
+                .state_dir(&dir.join("s")),
+        )
     };
     let (p, _) = run(&good);
     let key = &p["product"]["internals"]["license-key"];

@@ -6,6 +6,8 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use test_support::ConfigBuilder;
+
 use crate::runtime::receiver;
 use crate::support::TempDir;
 use crate::support::receiver::Behaviour;
@@ -14,17 +16,22 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_optimize-telemetry")
 }
 
-fn write_config(dir: &TempDir, extra: &str) -> std::path::PathBuf {
-    let cfg = dir.join("c.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "{extra}[elasticsearch]\nurl = \"http://127.0.0.1:9\"\n[control]\nenabled = false\n[state]\ndir = \"{}\"\n",
-            dir.join("state").display()
-        ),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    cfg
+/// Writes `b` with no database, no control API and the state in `<dir>/state`.
+fn write_config(dir: &TempDir, b: ConfigBuilder) -> std::path::PathBuf {
+    b.no_database()
+        .control_enabled(false)
+        .state_dir(&dir.join("state"))
+        .write(&dir.join("c.toml"))
+}
+
+/// On from the start, reporting at once to `endpoint`, and reading the shared state every second.
+fn reporting(endpoint: &str, ca: &std::path::Path) -> ConfigBuilder {
+    ConfigBuilder::new()
+        .initialize_telemetry(true)
+        .initial_delay(Duration::ZERO)
+        .state_poll(Duration::from_secs(1))
+        .endpoint(endpoint)
+        .ca_file(ca)
 }
 
 /// Runs `preview` and returns (installation id, stderr).
@@ -51,7 +58,7 @@ fn preview(cfg: &std::path::Path) -> (String, String) {
 #[test]
 fn damaged_state_files_are_repaired_and_the_id_never_changes() {
     let dir = TempDir::new("damaged");
-    let cfg = write_config(&dir, "");
+    let cfg = write_config(&dir, ConfigBuilder::new());
     let (id, _) = preview(&cfg);
     assert_eq!(id.len(), 36);
     let state = dir.join("state");
@@ -142,14 +149,7 @@ fn in_mount_namespace(dir: &std::path::Path, how: &str, args: &[&str]) -> Comman
 fn survives_without_sending(how: &str, expected: &str) {
     let dir = TempDir::new(&format!("store-{how}"));
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
-    let cfg = write_config(
-        &dir,
-        &format!(
-            "[telemetry]\ninitializeTelemetry = true\ninitialDelaySeconds = 0\nstatePollSeconds = 1\ntelemetryEndpoint = \"{}\"\n[http]\ncaFile = \"{}\"\n",
-            rx.url(),
-            ca.display()
-        ),
-    );
+    let cfg = write_config(&dir, reporting(&rx.url(), &ca));
     let state = dir.join("state");
     std::fs::create_dir_all(&state).unwrap_or_else(|e| panic!("{e}"));
     if how == "read-only" {
@@ -253,12 +253,12 @@ fn kill_9_at_random_moments_never_damages_the_store_nor_changes_the_id() {
     // A report every second, so the store is written all the time.
     let cfg = write_config(
         &dir,
-        &format!(
-            "[telemetry]\ninitializeTelemetry = true\ninitialDelaySeconds = 0\nreportingIntervalInHours = {}\ntelemetryEndpoint = \"{}\"\n[http]\ncaFile = \"{}\"\n",
-            1.0 / 3600.0,
-            rx.url(),
-            ca.display()
-        ),
+        ConfigBuilder::new()
+            .initialize_telemetry(true)
+            .initial_delay(Duration::ZERO)
+            .reporting_interval(Duration::from_secs(1))
+            .endpoint(&rx.url())
+            .ca_file(&ca),
     );
     let (id, _) = preview(&cfg);
     let state = dir.join("state");
@@ -332,14 +332,7 @@ fn damage_beyond_the_backups_never_switches_telemetry_on_nor_sends_early() {
     let (rx, ca) = receiver(&dir, Behaviour::Status(202));
     // `initializeTelemetry = true` must only seed a setting that does not exist, never one that
     // was damaged (it may have been switched off by a superuser).
-    let cfg = write_config(
-        &dir,
-        &format!(
-            "[telemetry]\ninitializeTelemetry = true\ninitialDelaySeconds = 0\nstatePollSeconds = 1\ntelemetryEndpoint = \"{}\"\n[http]\ncaFile = \"{}\"\n",
-            rx.url(),
-            ca.display()
-        ),
-    );
+    let cfg = write_config(&dir, reporting(&rx.url(), &ca));
     let (id, _) = preview(&cfg);
     let state = dir.join("state");
     for name in ["settings.json", "settings.backup.json"] {

@@ -1,58 +1,51 @@
-//! A minimal W3C WebDriver client for Debian's chromium + chromedriver: enough to open a page,
-//! type, click, read text and take screenshots in real headless Chromium.
+//! Real headless Chromium for the consent page's test: Debian's chromedriver on a free loopback
+//! port, driven through thirtyfour's WebDriver client, one fresh profile per browser, and
+//! blocking calls so the test reads as a person's steps.
 
+use std::future::IntoFuture;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
+use thirtyfour::ChromeCapabilities;
+use thirtyfour::prelude::*;
 
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// What Chromium is started with: headless, as root in a container (no sandbox, no GPU, no
+/// /dev/shm), and quiet: nothing of its own goes to the network (updates, sync, first-run).
+const CHROMIUM_ARGS: [&str; 10] = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1200,1400",
+];
+
+/// A running chromedriver; each [`Driver::session`] is a browser of its own.
 pub struct Driver {
     child: Child,
-    base: String,
+    url: String,
     profiles: super::TempDir,
+    rt: tokio::runtime::Runtime,
 }
 
+/// One browser. It is closed when dropped.
 pub struct Session<'a> {
     driver: &'a Driver,
-    id: String,
-}
-
-fn http() -> reqwest::Client {
-    optimize_telemetry::http::local_client(Duration::from_secs(60))
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn request(method: reqwest::Method, url: &str, body: Option<Value>) -> Value {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
-    rt.block_on(async {
-        let mut r = http().request(method, url);
-        if let Some(b) = body {
-            r = r
-                .header("content-type", "application/json")
-                .body(b.to_string());
-        }
-        let resp = r
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("webdriver {url}: {e}"));
-        let bytes = resp.bytes().await.unwrap_or_default();
-        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        if let Some(err) = v["value"]["error"].as_str() {
-            panic!("webdriver {url}: {err}: {}", v["value"]["message"]);
-        }
-        v["value"].clone()
-    })
+    browser: Option<WebDriver>,
 }
 
 impl Driver {
     /// Starts chromedriver on a free port. Fails (never skips) when Chromium is not installed.
     pub fn start() -> Driver {
-        for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+        for tool in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 std::path::Path::new(tool).exists(),
                 "{tool} is missing: install Debian's chromium and chromium-driver with scripts/setup-test-env.sh"
@@ -62,7 +55,7 @@ impl Driver {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .unwrap_or_else(|e| panic!("{e}"));
-        let child = Command::new("/usr/bin/chromedriver")
+        let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -72,39 +65,48 @@ impl Driver {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
         assert!(up, "chromedriver did not start");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
         Driver {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            url: format!("http://127.0.0.1:{port}"),
             profiles: super::TempDir::new("chromium"),
+            rt,
         }
     }
 
     /// A new browser with a fresh profile (so no session storage is shared).
     pub fn session(&self) -> Session<'_> {
         let profile = self.profiles.join(&format!("p{}", fastrand::u32(..)));
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1200,1400",
-                    format!("--user-data-dir={}", profile.display())
-                ]
-            }
-        }}});
-        let v = request(
-            reqwest::Method::POST,
-            &format!("{}/session", self.base),
-            Some(caps),
-        );
-        let id = v["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {v}"))
-            .to_owned();
-        Session { driver: self, id }
+        let caps = chromium(&profile).unwrap_or_else(|e| panic!("chromium capabilities: {e}"));
+        // The project's own client for loopback: plain HTTP, never through a proxy.
+        let http = optimize_telemetry::http::local_client(Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let browser = self
+            .rt
+            .block_on(
+                WebDriver::builder(self.url.as_str(), caps)
+                    .client(http)
+                    .into_future(),
+            )
+            .unwrap_or_else(|e| panic!("no browser session: {e}"));
+        Session {
+            driver: self,
+            browser: Some(browser),
+        }
     }
+}
+
+fn chromium(profile: &std::path::Path) -> WebDriverResult<ChromeCapabilities> {
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary(CHROMIUM)?;
+    for arg in CHROMIUM_ARGS {
+        caps.add_arg(arg)?;
+    }
+    caps.add_arg(&format!("--user-data-dir={}", profile.display()))?;
+    Ok(caps)
 }
 
 impl Drop for Driver {
@@ -115,66 +117,49 @@ impl Drop for Driver {
 }
 
 impl Session<'_> {
-    fn url(&self, path: &str) -> String {
-        format!("{}/session/{}{path}", self.driver.base, self.id)
+    /// Runs one WebDriver step to completion; a failed step fails the test, naming the step.
+    fn run<T, F>(&self, what: &str, step: impl FnOnce(WebDriver) -> F) -> T
+    where
+        F: Future<Output = WebDriverResult<T>>,
+    {
+        let browser = self
+            .browser
+            .clone()
+            .unwrap_or_else(|| panic!("the browser is closed"));
+        self.driver
+            .rt
+            .block_on(step(browser))
+            .unwrap_or_else(|e| panic!("webdriver {what}: {e}"))
     }
 
     pub fn goto(&self, url: &str) {
-        request(
-            reqwest::Method::POST,
-            &self.url("/url"),
-            Some(json!({ "url": url })),
-        );
-    }
-
-    fn element(&self, css: &str) -> String {
-        let v = request(
-            reqwest::Method::POST,
-            &self.url("/element"),
-            Some(json!({"using": "css selector", "value": css})),
-        );
-        v[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("no element {css}"))
-            .to_owned()
+        self.run(url, |b| async move { b.goto(url).await });
     }
 
     pub fn type_into(&self, css: &str, text: &str) {
-        let id = self.element(css);
-        request(
-            reqwest::Method::POST,
-            &self.url(&format!("/element/{id}/value")),
-            Some(json!({ "text": text })),
-        );
+        self.run(css, |b| async move {
+            b.find(By::Css(css)).await?.send_keys(text).await
+        });
     }
 
     pub fn click(&self, css: &str) {
-        let id = self.element(css);
-        request(
-            reqwest::Method::POST,
-            &self.url(&format!("/element/{id}/click")),
-            Some(json!({})),
+        self.run(
+            css,
+            |b| async move { b.find(By::Css(css)).await?.click().await },
         );
     }
 
     pub fn text(&self, css: &str) -> String {
-        let id = self.element(css);
-        request(
-            reqwest::Method::GET,
-            &self.url(&format!("/element/{id}/text")),
-            None,
+        self.run(
+            css,
+            |b| async move { b.find(By::Css(css)).await?.text().await },
         )
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
     }
 
     pub fn script(&self, script: &str) -> Value {
-        request(
-            reqwest::Method::POST,
-            &self.url("/execute/sync"),
-            Some(json!({ "script": script, "args": [] })),
-        )
+        self.run(script, |b| async move {
+            Ok(b.execute(script, Vec::new()).await?.json().clone())
+        })
     }
 
     /// Waits (real time) until `condition` holds; panics with `what` if it never does.
@@ -185,8 +170,7 @@ impl Session<'_> {
 
     /// Saves a PNG screenshot to `target/test-output/<name>` and returns its path.
     pub fn screenshot(&self, name: &str) -> std::path::PathBuf {
-        let data = request(reqwest::Method::GET, &self.url("/screenshot"), None);
-        let png = decode_base64(data.as_str().unwrap_or_default());
+        let png = self.run(name, |b| async move { b.screenshot_as_png().await });
         let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-output");
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
         let path = dir.join(name);
@@ -198,37 +182,8 @@ impl Session<'_> {
 
 impl Drop for Session<'_> {
     fn drop(&mut self) {
-        let url = format!("{}/session/{}", self.driver.base, self.id);
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build();
-        if let Ok(rt) = rt {
-            rt.block_on(async {
-                let _ = http().delete(url).send().await;
-            });
+        if let Some(browser) = self.browser.take() {
+            let _ = self.driver.rt.block_on(browser.quit());
         }
     }
-}
-
-fn decode_base64(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let digits: Vec<u8> = text.bytes().filter_map(value).collect();
-    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
-    for chunk in digits.chunks(4) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, d)| acc | (u32::from(*d) << (18 - 6 * i)));
-        for i in 0..chunk.len().saturating_sub(1) {
-            out.push((n >> (16 - 8 * i)) as u8);
-        }
-    }
-    out
 }
