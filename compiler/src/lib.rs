@@ -23,6 +23,7 @@ pub mod parse;
 pub mod review;
 pub mod schema;
 pub mod source;
+mod tree;
 pub mod types;
 pub mod validate;
 

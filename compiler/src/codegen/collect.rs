@@ -7,8 +7,9 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::sources::value_expr;
-use super::{Context, Member, ident, source_struct, struct_ident};
+use super::{Context, ident, source_struct, struct_ident};
 use crate::naming;
+use crate::tree::Member;
 use crate::types::IfUnavailable;
 
 pub(super) fn collect_fn(ctx: &Context<'_>) -> TokenStream {
@@ -79,12 +80,12 @@ fn build_object(
 ) -> TokenStream {
     let (spec, objects) = (ctx.spec, &ctx.objects);
     let object = &objects[index];
-    let name = struct_ident(&object.path);
+    let name = struct_ident(object.path);
     let fields = object.members.iter().map(|member| match member {
-        Member::Object { segment, index } => {
+        Member::Object(segment, index) => {
             let field = ident(&naming::field_name(segment));
             let value = build_object(ctx, *index, source_var);
-            match ctx.optional_object(&objects[*index].path) {
+            match objects[*index].optional {
                 Some(_) => {
                     // Left out (or null) when none of its items has a value.
                     let present = items_under(ctx, *index, quote!(object));
@@ -96,7 +97,7 @@ fn build_object(
                 None => quote!(#field: #value,),
             }
         }
-        Member::Leaf { segment, item } => {
+        Member::Leaf(segment, item) => {
             let item = &spec.items[*item];
             let field = ident(&naming::field_name(segment));
             let var = source_var[item.source.as_str()];
@@ -118,11 +119,11 @@ fn items_under(ctx: &Context<'_>, index: usize, base: TokenStream) -> Vec<TokenS
     let mut out = Vec::new();
     for member in &ctx.objects[index].members {
         match member {
-            Member::Object { segment, index } => {
+            Member::Object(segment, index) => {
                 let field = ident(&naming::field_name(segment));
                 out.extend(items_under(ctx, *index, quote!(#base.#field)));
             }
-            Member::Leaf { segment, .. } => {
+            Member::Leaf(segment, _) => {
                 let field = ident(&naming::field_name(segment));
                 out.push(quote!(#base.#field));
             }

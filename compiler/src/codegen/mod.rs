@@ -11,8 +11,6 @@
 
 use std::collections::HashMap;
 
-use crate::fastmap::FastMap;
-
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -23,7 +21,6 @@ mod sources;
 
 use crate::model::{Item, ValidSpec};
 use crate::naming;
-use crate::types::IfUnavailable;
 use collect::{collect_fn, settle_fn};
 use items::{item_const, item_info, item_list};
 use payload::{item_types, needs_types, object_struct_text};
@@ -111,7 +108,7 @@ const ITEMS_PER_PIECE: usize = 256;
 /// What the pieces are generated from; shared read-only by the formatting threads.
 struct Context<'a> {
     spec: &'a ValidSpec,
-    objects: Vec<Object>,
+    objects: Vec<crate::tree::Object<'a>>,
     /// The items of each source, in spec order.
     by_source: HashMap<&'a str, Vec<&'a Item>>,
 }
@@ -127,22 +124,13 @@ impl<'a> Context<'a> {
         }
         Self {
             spec,
-            objects: objects(spec),
+            objects: crate::tree::objects(spec),
             by_source,
         }
     }
 
     fn source_items(&self, source: &str) -> &[&'a Item] {
         self.by_source.get(source).map_or(&[], Vec::as_slice)
-    }
-
-    /// The rule of the optional object at `path`, if it is one.
-    fn optional_object(&self, path: &[String]) -> Option<IfUnavailable> {
-        self.spec
-            .objects
-            .iter()
-            .find(|o| o.path == path)
-            .map(|o| o.if_unavailable)
     }
 }
 
@@ -302,64 +290,6 @@ fn format_tokens(tokens: TokenStream) -> String {
         // shows what went wrong.
         Err(_) => format!("{tokens}\n"),
     }
-}
-
-/// One JSON object of the payload: its path and its members in first-appearance order.
-struct Object {
-    path: Vec<String>,
-    members: Vec<Member>,
-}
-
-enum Member {
-    Object { segment: String, index: usize },
-    Leaf { segment: String, item: usize },
-}
-
-impl Member {
-    fn segment(&self) -> &str {
-        match self {
-            Member::Object { segment, .. } | Member::Leaf { segment, .. } => segment,
-        }
-    }
-}
-
-/// Builds the object tree of the payload from the item paths.
-fn objects(spec: &ValidSpec) -> Vec<Object> {
-    let mut objects = vec![Object {
-        path: Vec::new(),
-        members: Vec::new(),
-    }];
-    // (parent object, key) -> object
-    let mut index: FastMap<(usize, &str), usize> = FastMap::default();
-    for (item_index, item) in spec.items.iter().enumerate() {
-        let Some((leaf, parents)) = item.path.split_last() else {
-            continue;
-        };
-        let mut parent = 0;
-        for (depth, segment) in parents.iter().enumerate() {
-            parent = match index.get(&(parent, segment.as_str())) {
-                Some(&i) => i,
-                None => {
-                    let i = objects.len();
-                    objects.push(Object {
-                        path: item.path[..=depth].to_vec(),
-                        members: Vec::new(),
-                    });
-                    objects[parent].members.push(Member::Object {
-                        segment: segment.clone(),
-                        index: i,
-                    });
-                    index.insert((parent, segment.as_str()), i);
-                    i
-                }
-            };
-        }
-        objects[parent].members.push(Member::Leaf {
-            segment: leaf.clone(),
-            item: item_index,
-        });
-    }
-    objects
 }
 
 fn ident(name: &str) -> Ident {
