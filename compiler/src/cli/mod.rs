@@ -270,8 +270,9 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
                 } else {
                     path.display().to_string()
                 };
-                io.stdout
-                    .write_all(codegen::rust_with_origin(&spec, &origin).as_bytes())?;
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut *io.stdout);
+                codegen::write_rust(&spec, &origin, &mut out)?;
+                out.flush()?;
                 Ok(0)
             }
             None => Ok(1),
