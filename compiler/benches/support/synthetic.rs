@@ -3,6 +3,9 @@
 //! uses, in two categories; [`spec_mixed`] cycles through every type of the spec language;
 //! [`spec_strings`] is the shape the peer comparison uses: one category, only `string` items.
 
+// Not every crate that includes this file uses every generator.
+#![allow(dead_code)]
+
 use std::fmt::Write as _;
 
 /// A valid spec text with `n` items of the text types.
@@ -11,15 +14,11 @@ pub fn spec(n: usize) -> String {
 }
 
 /// A valid spec text with `n` items cycling through every type, with their rules.
-// Not every crate that includes this file uses both generators.
-#[allow(dead_code)]
 pub fn spec_mixed(n: usize) -> String {
     build(n, any_type)
 }
 
 /// A valid spec text with `n` items of type `string`, all in one category.
-// Not every crate that includes this file uses every generator.
-#[allow(dead_code)]
 pub fn spec_strings(n: usize) -> String {
     build_in(
         n,
@@ -53,7 +52,6 @@ fn text_type(i: usize) -> (&'static str, String, &'static str) {
     }
 }
 
-#[allow(dead_code)]
 fn any_type(i: usize) -> (&'static str, String, &'static str) {
     const OMIT: &str = "if-unavailable = \"omit\"\n";
     match i % 14 {
