@@ -73,6 +73,19 @@ impl Checked {
 pub fn check(name: &str, bytes: &[u8]) -> Checked {
     let mut diagnostics = Vec::new();
     let (text, utf8) = parse::decode(bytes, &mut diagnostics);
+    check_text(name, text, utf8, diagnostics)
+}
+
+/// [`check`] of bytes it may keep: valid UTF-8 becomes the text without a copy, so a large
+/// spec is held once, not twice.
+pub(crate) fn check_owned(name: &str, bytes: Vec<u8>) -> Checked {
+    match String::from_utf8(bytes) {
+        Ok(text) => check_text(name, text, true, Vec::new()),
+        Err(err) => check(name, err.as_bytes()),
+    }
+}
+
+fn check_text(name: &str, text: String, utf8: bool, mut diagnostics: Vec<Diagnostic>) -> Checked {
     let file = SourceFile::new(name, text);
     let spec = if utf8 {
         parse::parse(file.text(), &mut diagnostics)
@@ -94,7 +107,11 @@ pub fn check(name: &str, bytes: &[u8]) -> Checked {
 /// [`check`], then the expiry of every item judged at `at` (see [`expiry`]): an expired item is
 /// an error, so the result then holds no spec, like any other error.
 pub fn check_at(name: &str, bytes: &[u8], at: &expiry::At) -> Checked {
-    let mut checked = check(name, bytes);
+    judge(check(name, bytes), at)
+}
+
+/// The expiry half of [`check_at`].
+pub(crate) fn judge(mut checked: Checked, at: &expiry::At) -> Checked {
     if let Some(spec) = &checked.spec {
         checked.diagnostics.extend(expiry::check(spec, at));
         diagnostic::sort(&mut checked.diagnostics);
@@ -139,5 +156,5 @@ pub fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
 /// Reads and checks a spec file.
 pub fn load(path: &Path) -> Result<Checked, LoadError> {
     let bytes = read(path)?;
-    Ok(check(&path.display().to_string(), &bytes))
+    Ok(check_owned(&path.display().to_string(), bytes))
 }

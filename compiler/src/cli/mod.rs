@@ -211,7 +211,10 @@ fn load_at(spec: &Path, stdin: &mut dyn Read, at: &crate::expiry::At) -> Result<
         return Ok(crate::check_at("<stdin>", &bytes, at));
     }
     let bytes = crate::read(spec)?;
-    Ok(crate::check_at(&spec.display().to_string(), &bytes, at))
+    Ok(crate::judge(
+        crate::check_owned(&spec.display().to_string(), bytes),
+        at,
+    ))
 }
 
 /// Checks the spec; on errors prints them and returns `None` (exit 1).

@@ -54,7 +54,15 @@ pub(super) fn read<'t>(
     let Some(tables) = cursor.document() else {
         return false;
     };
-    let mut read = Partial::default();
+    // Straight into `part` (a chunk is one item, and moving items again costs), taken back
+    // if a later table of the chunk is not plain.
+    let before = [
+        part.products.len(),
+        part.categories.len(),
+        part.sources.len(),
+        part.items.len(),
+        part.objects.len(),
+    ];
     for table in tables {
         let Table {
             kind,
@@ -63,18 +71,23 @@ pub(super) fn read<'t>(
         } = table;
         let mut fields = Entries { entries, ok: true };
         match kind {
-            Kind::Product => read.products.push(product(&mut fields, span)),
-            Kind::Category => read.categories.push(category(&mut fields, span)),
-            Kind::Source => read.sources.push(source(&mut fields, span)),
-            Kind::Item => read.items.push(item(&mut fields, span)),
-            Kind::Object => read.objects.push(object(&mut fields, span)),
+            Kind::Product => part.products.push(product(&mut fields, span)),
+            Kind::Category => part.categories.push(category(&mut fields, span)),
+            Kind::Source => part.sources.push(source(&mut fields, span)),
+            Kind::Item => part.items.push(item(&mut fields, span)),
+            Kind::Object => part.objects.push(object(&mut fields, span)),
         }
         // A value of the wrong kind, or a key nothing took: an unknown key.
         if !fields.ok || fields.entries.iter().any(|(_, v)| v.is_some()) {
+            let [products, categories, sources, items, objects] = before;
+            part.products.truncate(products);
+            part.categories.truncate(categories);
+            part.sources.truncate(sources);
+            part.items.truncate(items);
+            part.objects.truncate(objects);
             return false;
         }
     }
-    part.append(read);
     true
 }
 

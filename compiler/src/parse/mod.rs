@@ -114,13 +114,19 @@ fn parse_with<'t>(text: &'t str, diags: &mut Vec<Diagnostic>, fast: bool) -> Opt
         .ok()
         .flatten()
     });
-    let mut merged = Partial::default();
+    let mut merged: Option<Partial> = None;
     for part in parts {
-        match part {
-            Some(part) => merged.append(part),
-            None => return parse_whole(text, diags),
+        match (part, &mut merged) {
+            (Some(part), Some(merged)) => {
+                merged.items.reserve_exact(part.items.len());
+                merged.append(part);
+            }
+            // The first part becomes the whole: its items are not moved again.
+            (Some(part), None) => merged = Some(part),
+            (None, _) => return parse_whole(text, diags),
         }
     }
+    let merged = merged.unwrap_or_default();
     Some(merged.finish(text.len(), diags))
 }
 
@@ -130,6 +136,9 @@ const PARALLEL_BYTES: usize = 256 * 1024;
 /// Parses consecutive chunks; `None` if one of them is not valid TOML on its own.
 fn parse_chunks<'t>(text: &'t str, ranges: &[Span], fast: bool) -> Option<Partial<'t>> {
     let mut part = Partial::default();
+    // Nearly every chunk is one item: sized once, the largest vector of the parse does not
+    // grow by doubling (and waste up to half of itself).
+    part.items.reserve_exact(ranges.len());
     let mut events = Vec::new();
     for range in ranges {
         let chunk = &text[range.clone()];
