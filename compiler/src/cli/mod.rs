@@ -398,6 +398,10 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
     }
 }
 
+/// Below this many items `generate` renders its files one after the other: threads would cost
+/// more than they save on the real spec.
+const PARALLEL_ITEMS: usize = 2_000;
+
 /// Renders every generated file and compares it with what `out` holds, streaming: no page is
 /// ever held in memory whole. Changed files are written through temporary files that are
 /// renamed only once every file rendered, so a failure leaves `out` as it was; with `check`
@@ -409,17 +413,41 @@ fn generate(
     check: bool,
     io: &mut Io<'_>,
 ) -> Result<u8, CliError> {
-    let mut pending = Vec::new();
-    let mut stale = 0;
-    let mut failure = None;
-    for name in GENERATED_FILES {
-        let file = out.join(name);
-        let shown = file.display().to_string();
-        let rendered = output::render(&file, check, |w| match name {
+    // The three files are independent: on a large spec each gets a core.
+    let threads = crate::parallel::threads_for(spec.items.len(), PARALLEL_ITEMS);
+    let rendered = crate::parallel::map(&GENERATED_FILES, threads, |name| {
+        output::render(&out.join(name), check, |w| match *name {
             "telemetry.md" => pages.write_markdown(w).map_err(output::Error::Docs),
             "telemetry.html" => pages.write_html(w).map_err(output::Error::Docs),
             _ => crate::schema::write_schema(spec, w).map_err(output::Error::Io),
-        });
+        })
+    });
+    // A failure leaves `out` as it was: no file is published, no temporary file is left.
+    if let Some(index) = rendered.iter().position(Result::is_err) {
+        let mut rendered = rendered;
+        for outcome in &rendered {
+            if let Ok(output::Outcome::Differs { tmp: Some(tmp), .. }) = outcome {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+        let shown = out.join(GENERATED_FILES[index]).display().to_string();
+        return match rendered.swap_remove(index) {
+            Err(output::Error::Docs(err)) => {
+                writeln!(io.stderr, "telemetry-spec: error: {err}")?;
+                Ok(1)
+            }
+            Err(output::Error::Io(source)) => Err(CliError::Write {
+                path: shown,
+                source,
+            }),
+            Ok(_) => Ok(1),
+        };
+    }
+    let mut pending = Vec::new();
+    let mut stale = 0;
+    for (name, rendered) in GENERATED_FILES.iter().zip(rendered) {
+        let file = out.join(name);
+        let shown = file.display().to_string();
         match rendered {
             Ok(output::Outcome::UpToDate) => writeln!(io.stderr, "{shown}: up to date")?,
             Ok(output::Outcome::Differs { missing, tmp }) => {
@@ -431,28 +459,8 @@ fn generate(
                     pending.push((tmp, file, shown));
                 }
             }
-            Err(err) => {
-                failure = Some((shown, err));
-                break;
-            }
+            Err(_) => {}
         }
-    }
-    if let Some((shown, err)) = failure {
-        for (tmp, _, _) in pending {
-            if let Some(tmp) = tmp {
-                let _ = std::fs::remove_file(tmp);
-            }
-        }
-        return match err {
-            output::Error::Docs(err) => {
-                writeln!(io.stderr, "telemetry-spec: error: {err}")?;
-                Ok(1)
-            }
-            output::Error::Io(source) => Err(CliError::Write {
-                path: shown,
-                source,
-            }),
-        };
     }
     for (tmp, file, shown) in pending {
         if let Some(tmp) = tmp {
