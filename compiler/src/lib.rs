@@ -24,6 +24,11 @@ pub mod review;
 pub mod schema;
 pub mod source;
 mod tree;
+
+/// The synthetic specs of the benchmarks, for unit tests at more than a handful of items.
+#[cfg(test)]
+#[path = "../benches/support/synthetic.rs"]
+mod synthetic;
 pub mod types;
 pub mod validate;
 

@@ -67,7 +67,7 @@ fn omit_attr(rule: IfUnavailable) -> Option<&'static str> {
 /// One payload object as a struct.
 pub(super) fn object_struct_text(ctx: &Context<'_>, index: usize) -> String {
     let object = &ctx.objects[index];
-    let name = naming::struct_name(&object.path);
+    let name = naming::struct_name(object.path);
     let mut out = String::with_capacity(128 + object.members.len() * 200);
     if object.path.is_empty() {
         doc(

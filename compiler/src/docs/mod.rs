@@ -343,22 +343,56 @@ fn markdown_code(text: &str) -> String {
     }
 }
 
-/// The helpers that take one text: (page, name in templates, name in error messages, function).
-/// `join` (a list and a separator) is the only other one.
-const TEXT_HELPERS: [(Kind, &str, &str, fn(&str) -> String); 5] = [
-    (Kind::Markdown, "inline", "md_inline", markdown_inline),
-    (Kind::Markdown, "code", "md_code", markdown_code),
-    (Kind::Html, "inline", "html_inline", html_inline),
-    (Kind::Html, "pre", "html_pre", html_pre),
-    (Kind::Html, "path", "html_path", html_path),
+/// A helper that takes one text.
+struct TextHelperDef {
+    kind: Kind,
+    /// The name templates call it by.
+    name: &'static str,
+    /// The name its error messages give.
+    id: &'static str,
+    f: fn(&str) -> String,
+}
+
+/// The helpers that take one text; `join` (a list and a separator) is the only other one.
+const TEXT_HELPERS: [TextHelperDef; 5] = [
+    TextHelperDef {
+        kind: Kind::Markdown,
+        name: "inline",
+        id: "md_inline",
+        f: markdown_inline,
+    },
+    TextHelperDef {
+        kind: Kind::Markdown,
+        name: "code",
+        id: "md_code",
+        f: markdown_code,
+    },
+    TextHelperDef {
+        kind: Kind::Html,
+        name: "inline",
+        id: "html_inline",
+        f: html_inline,
+    },
+    TextHelperDef {
+        kind: Kind::Html,
+        name: "pre",
+        id: "html_pre",
+        f: html_pre,
+    },
+    TextHelperDef {
+        kind: Kind::Html,
+        name: "path",
+        id: "html_path",
+        f: html_path,
+    },
 ];
 
 /// The helper of one text called `name` on the `kind` page.
 pub(super) fn text_helper(kind: Kind, name: &str) -> Option<fn(&str) -> String> {
     TEXT_HELPERS
         .iter()
-        .find(|(k, n, _, _)| *k == kind && *n == name)
-        .map(|(_, _, _, f)| *f)
+        .find(|h| h.kind == kind && h.name == name)
+        .map(|h| h.f)
 }
 
 /// A Handlebars helper of one text argument.
@@ -407,10 +441,8 @@ fn html_registry<'a>() -> Handlebars<'a> {
 }
 
 fn register_helpers(r: &mut Handlebars<'_>, kind: Kind) {
-    for (k, name, id, f) in TEXT_HELPERS {
-        if k == kind {
-            r.register_helper(name, Box::new(TextHelper { name: id, f }));
-        }
+    for h in TEXT_HELPERS.iter().filter(|h| h.kind == kind) {
+        r.register_helper(h.name, Box::new(TextHelper { name: h.id, f: h.f }));
     }
     r.register_helper("join", Box::new(join));
 }
@@ -439,12 +471,9 @@ fn toml_to_json(value: &toml::de::DeValue<'_>) -> Value {
 }
 
 #[cfg(test)]
-#[path = "../../benches/support/synthetic.rs"]
-mod synthetic;
-
-#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synthetic;
 
     #[test]
     fn markdown_escaping_keeps_table_cells_intact() {

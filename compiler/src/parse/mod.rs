@@ -671,12 +671,9 @@ pub(crate) fn shorten(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "../../benches/support/synthetic.rs"]
-mod synthetic;
-
-#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synthetic;
 
     fn parsed(text: &str) -> (Option<Spec<'_>>, Vec<Diagnostic>) {
         let mut diags = Vec::new();

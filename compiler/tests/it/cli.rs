@@ -3,10 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use crate::repo_root;
-
-#[path = "../../benches/support/synthetic.rs"]
-mod synthetic;
+use crate::{repo_root, synthetic};
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_telemetry-spec"))

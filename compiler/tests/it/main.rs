@@ -13,6 +13,10 @@ mod lint;
 mod markup;
 mod schema;
 
+/// The synthetic specs of the benchmarks.
+#[path = "../../benches/support/synthetic.rs"]
+mod synthetic;
+
 use std::path::PathBuf;
 
 /// The workspace root (the compiler lives in `compiler/`).
