@@ -10,6 +10,8 @@
 #     file from a one-template target.
 # Every command runs ROUNDS times (default 5), interleaved with the others; the script prints
 # each command's median wall time and peak RSS (GNU time's %M), then the ratios.
+# With BASELINE=/path/to/an/older/telemetry-spec, that binary runs the same two commands
+# alongside (before/after); with GLEAN=0, glean_parser is left out (for large N).
 # The Weaver part has not been run here (no weaver binary on this machine): check its output.
 # Not part of CI. Usage: scripts/bench-peers.sh [N] [ROUNDS]
 set -euo pipefail
@@ -29,7 +31,8 @@ target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import j
 spec_bin="$target_dir/release/telemetry-spec"
 "$target_dir/release/examples/synthetic_spec" "$n" strings > "$bench/telemetry.toml"
 
-if [[ ! -x "$bench/venv/bin/glean_parser" ]]; then
+glean="${GLEAN:-1}"
+if [[ "$glean" != 0 && ! -x "$bench/venv/bin/glean_parser" ]]; then
   python3 -m venv "$bench/venv"
   "$bench/venv/bin/pip" install -q glean_parser
 fi
@@ -53,9 +56,19 @@ EOF
 cases=(
   "spec-generate|$spec_bin generate $bench/telemetry.toml --out $bench/out/disclosure --templates spec/templates"
   "spec-rust|$spec_bin rust $bench/telemetry.toml"
-  "glean-rust|$bench/venv/bin/glean_parser translate -f rust -o $bench/out/glean-rust $bench/metrics.yaml"
-  "glean-markdown|$bench/venv/bin/glean_parser translate -f markdown -o $bench/out/glean-md $bench/metrics.yaml"
 )
+if [[ -n "${BASELINE:-}" ]]; then
+  cases+=(
+    "base-generate|$BASELINE generate $bench/telemetry.toml --out $bench/out/disclosure --templates spec/templates"
+    "base-rust|$BASELINE rust $bench/telemetry.toml"
+  )
+fi
+if [[ "$glean" != 0 ]]; then
+  cases+=(
+    "glean-rust|$bench/venv/bin/glean_parser translate -f rust -o $bench/out/glean-rust $bench/metrics.yaml"
+    "glean-markdown|$bench/venv/bin/glean_parser translate -f markdown -o $bench/out/glean-md $bench/metrics.yaml"
+  )
+fi
 if [[ -n "${WEAVER:-}" ]]; then
   registry="$bench/weaver/registry"
   templates="$bench/weaver/templates"
@@ -122,11 +135,17 @@ print(f"{n} string items, {rounds} interleaved rounds: median wall, peak RSS")
 for name, (ms, mib) in med.items():
     print(f"  {name:<16} {ms:9.1f} ms  {mib:7.1f} MiB")
 full = med["spec-generate"][0] + med["spec-rust"][0]
-glean = med["glean-rust"][0] + med["glean-markdown"][0]
-print(f"  {'spec-full-job':<16} {full:9.1f} ms  (generate + rust)")
-print(f"  {'glean-full-job':<16} {glean:9.1f} ms  (rust + markdown)")
-print("ratios (peer / this project, higher is faster here):")
-print(f"  glean rust+markdown / spec generate+rust: {glean / full:8.1f}x  (target >= 200x)")
+print(f"  {'spec-full-job':<16} {full:9.1f} ms  (generate + rust; {full * 1000 / n:.2f} us/item)")
+if "base-generate" in med:
+    base = med["base-generate"][0] + med["base-rust"][0]
+    print(f"  {'base-full-job':<16} {base:9.1f} ms  (generate + rust; {base * 1000 / n:.2f} us/item)")
+print("ratios (other / this project, higher is faster here):")
+if "base-generate" in med:
+    print(f"  baseline generate+rust / spec generate+rust: {base / full:8.2f}x")
+if "glean-rust" in med:
+    glean = med["glean-rust"][0] + med["glean-markdown"][0]
+    print(f"  {'glean-full-job':<16} {glean:9.1f} ms  (rust + markdown)")
+    print(f"  glean rust+markdown / spec generate+rust: {glean / full:8.1f}x  (target >= 200x)")
 if "weaver-generate" in med:
     print(f"  weaver generate / spec generate:          {med['weaver-generate'][0] / med['spec-generate'][0]:8.1f}x  (target >= 4x)")
 else:
