@@ -1,6 +1,7 @@
 //! Prints a valid synthetic spec of N items (default 10,000), for measuring `telemetry-spec`:
 //! `cargo run --release -p telemetry-spec --example synthetic_spec -- 10000 > /tmp/spec.toml`.
-//! With `mixed` after N, the items cycle through every type of the spec language.
+//! With `mixed` after N, the items cycle through every type of the spec language; with
+//! `strings`, they are all `string` items in one category (the shape of the peer comparison).
 
 #[path = "../benches/support/synthetic.rs"]
 mod synthetic;
@@ -17,14 +18,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match std::io::stdout().lock().write_all(
-        if std::env::args().nth(2).as_deref() == Some("mixed") {
-            synthetic::spec_mixed(n)
-        } else {
-            synthetic::spec(n)
-        }
-        .as_bytes(),
-    ) {
+    let text = match std::env::args().nth(2).as_deref() {
+        Some("mixed") => synthetic::spec_mixed(n),
+        Some("strings") => synthetic::spec_strings(n),
+        _ => synthetic::spec(n),
+    };
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("synthetic_spec: error: cannot write: {err}");

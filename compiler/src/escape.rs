@@ -6,6 +6,12 @@
 /// literally, and a line break stays a line break without ending the table row.
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
+    escape_markdown_into(&mut out, text);
+    out
+}
+
+/// [`escape_markdown`], appended to `out`.
+pub fn escape_markdown_into(out: &mut String, text: &str) {
     // At the start of a paragraph, `1. ` or `1) ` would begin an ordered list, and `- `, `+ `
     // or `--` a list or a rule: escape the marker so the text stays a paragraph (`>` becomes
     // `&gt;` below, `*` and `#` are always escaped). A version such as `3.2.0` is left alone.
@@ -24,7 +30,27 @@ pub fn escape_markdown(text: &str) -> String {
         }
         _ => text,
     };
-    for c in text.chars() {
+    let rest = plain_prefix(out, text, |b| {
+        matches!(
+            b,
+            b'\\'
+                | b'`'
+                | b'*'
+                | b'_'
+                | b'['
+                | b']'
+                | b'|'
+                | b'#'
+                | b'~'
+                | b'!'
+                | b'<'
+                | b'>'
+                | b'&'
+                | b'\r'
+                | b'\n'
+        )
+    });
+    for c in rest.chars() {
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
                 out.push('\\');
@@ -38,14 +64,22 @@ pub fn escape_markdown(text: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
 }
 
 /// Escapes text for HTML element content and attribute values; a line break becomes `<br>`.
 #[cfg(feature = "docs")]
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    escape_html_into(&mut out, text);
+    out
+}
+
+/// [`escape_html`], appended to `out`.
+pub fn escape_html_into(out: &mut String, text: &str) {
+    let rest = plain_prefix(out, text, |b| {
+        matches!(b, b'<' | b'>' | b'&' | b'"' | b'\'' | b'\r' | b'\n')
+    });
+    for c in rest.chars() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -57,5 +91,26 @@ pub fn escape_html(text: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
+}
+
+/// Appends the part of `text` before the first byte `special` picks and returns the rest: most
+/// texts need no escaping at all, and copying them whole is many times faster than char by char.
+/// Every special byte is ASCII, so the cut is always at a character boundary.
+fn plain_prefix<'t>(out: &mut String, text: &'t str, special: impl Fn(u8) -> bool) -> &'t str {
+    let cut = text.bytes().position(special).unwrap_or(text.len());
+    out.push_str(&text[..cut]);
+    &text[cut..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plain_prefix_is_copied_and_the_rest_escaped() {
+        assert_eq!(escape_html("plain é text"), "plain é text");
+        assert_eq!(escape_html("é <b> é"), "é &lt;b&gt; é");
+        assert_eq!(escape_markdown("é 1. a_b"), "é 1. a\\_b");
+        assert_eq!(escape_markdown("1. first"), "1\\. first");
+    }
 }

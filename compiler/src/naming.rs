@@ -55,59 +55,65 @@ pub fn is_segment(segment: &str) -> bool {
         && !matches!(bytes.last(), Some(b'-' | b'_'))
 }
 
-/// The words of a segment: split at `-`/`_`, at lower-to-upper case changes and at the end of
-/// an acronym (`camundaBPM` -> camunda, BPM; `BPMServer` -> BPM, Server).
-fn words(segment: &str) -> Vec<String> {
-    let chars: Vec<char> = segment.chars().collect();
-    let mut words = Vec::new();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
+/// Calls `word` with each word of a segment: split at `-`/`_`, at lower-to-upper case changes
+/// and at the end of an acronym (`camundaBPM` -> camunda, BPM; `BPMServer` -> BPM, Server).
+/// Names are converted for every field of every generated struct, so this allocates nothing.
+fn for_each_word(segment: &str, mut word: impl FnMut(&str)) {
+    let mut start = None;
+    let mut prev = None;
+    let mut chars = segment.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next_lower = chars.peek().is_some_and(|(_, n)| n.is_ascii_lowercase());
         if c == '-' || c == '_' {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
+            if let Some(s) = start.take() {
+                word(&segment[s..i]);
             }
-            continue;
-        }
-        if let Some(&prev) = i.checked_sub(1).and_then(|p| chars.get(p)) {
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            let boundary = c.is_ascii_uppercase()
-                && (prev.is_ascii_lowercase()
-                    || prev.is_ascii_digit()
-                    || (prev.is_ascii_uppercase() && next_lower));
-            if boundary && !current.is_empty() {
-                words.push(std::mem::take(&mut current));
+        } else {
+            let boundary = prev.is_some_and(|p: char| {
+                c.is_ascii_uppercase()
+                    && (p.is_ascii_lowercase()
+                        || p.is_ascii_digit()
+                        || (p.is_ascii_uppercase() && next_lower))
+            });
+            if boundary && let Some(s) = start.take() {
+                word(&segment[s..i]);
             }
+            start.get_or_insert(i);
         }
-        current.push(c);
+        prev = Some(c);
     }
-    if !current.is_empty() {
-        words.push(current);
+    if let Some(s) = start {
+        word(&segment[s..]);
     }
-    words
 }
 
 /// `license-key` -> `license_key`, `camundaBPM` -> `camunda_bpm`.
 pub fn snake_case(segment: &str) -> String {
-    words(segment)
-        .iter()
-        .map(|w| w.to_ascii_lowercase())
-        .collect::<Vec<_>>()
-        .join("_")
+    let mut out = String::with_capacity(segment.len() + 4);
+    for_each_word(segment, |w| {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.extend(w.chars().map(|c| c.to_ascii_lowercase()));
+    });
+    out
 }
 
 /// `license-key` -> `LicenseKey`, `camundaBPM` -> `CamundaBpm`.
 pub fn pascal_case(segment: &str) -> String {
-    words(segment)
-        .iter()
-        .map(|w| {
-            let lower = w.to_ascii_lowercase();
-            let mut chars = lower.chars();
-            match chars.next() {
-                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(segment.len());
+    push_pascal_case(&mut out, segment);
+    out
+}
+
+fn push_pascal_case(out: &mut String, segment: &str) {
+    for_each_word(segment, |w| {
+        let mut chars = w.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars.map(|c| c.to_ascii_lowercase()));
+        }
+    });
 }
 
 /// The Rust struct name for the JSON object at `path` (the root is `Payload`).
@@ -115,7 +121,11 @@ pub fn struct_name<S: AsRef<str>>(path: &[S]) -> String {
     if path.is_empty() {
         "Payload".to_owned()
     } else {
-        path.iter().map(|s| pascal_case(s.as_ref())).collect()
+        let mut out = String::new();
+        for segment in path {
+            push_pascal_case(&mut out, segment.as_ref());
+        }
+        out
     }
 }
 
@@ -148,6 +158,23 @@ mod tests {
         assert_eq!(pascal_case("camundaBPM"), "CamundaBpm");
         assert_eq!(field_name("type"), "type_");
         assert_eq!(struct_name(&["product", "internals"]), "ProductInternals");
+    }
+
+    #[test]
+    fn words_split_at_separators_case_changes_and_acronym_ends() {
+        let words = |s: &str| {
+            let mut out = Vec::new();
+            for_each_word(s, |w| out.push(w.to_owned()));
+            out
+        };
+        assert_eq!(words("camundaBPM"), ["camunda", "BPM"]);
+        assert_eq!(words("BPMServer"), ["BPM", "Server"]);
+        assert_eq!(words("a1B-_c__dE"), ["a1", "B", "c", "d", "E"]);
+        assert_eq!(words("-x-"), ["x"]);
+        assert_eq!(words("é_Aé"), ["é", "Aé"]);
+        assert!(words("").is_empty() && words("_-").is_empty());
+        assert_eq!(snake_case("a1B-_c__dE"), "a1_b_c_d_e");
+        assert_eq!(pascal_case("a1B-_c__dE"), "A1BCDE");
     }
 
     #[test]

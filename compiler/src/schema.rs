@@ -6,100 +6,156 @@
 //! A value whose source failed is the string `"Unknown"`, which the schema accepts for every
 //! text item whose rule says so, exactly as the runtime may send it.
 
+use std::io::Write;
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value, json};
 
 use crate::model::{Item, ValidSpec};
+use crate::tree::{Member, Object};
 use crate::types::{IfUnavailable, Leaf, Rules, Scalar, Shape, UNKNOWN};
 
 /// The schema as pretty JSON with a trailing newline.
 pub fn schema_json(spec: &ValidSpec) -> String {
-    let mut text = serde_json::to_string_pretty(&schema(spec)).unwrap_or_default();
-    text.push('\n');
-    text
+    let mut out = Vec::new();
+    // Writing into memory cannot fail, and the schema is UTF-8 JSON.
+    let _ = write_schema(spec, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`schema_json`], written to `out` as it is serialized: the schema is never held whole.
+pub fn write_schema(spec: &ValidSpec, out: &mut dyn Write) -> std::io::Result<()> {
+    let objects = crate::tree::objects(spec);
+    serde_json::to_writer_pretty(&mut *out, &Node::root(spec, &objects))
+        .map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 /// The schema as a JSON value.
 pub fn schema(spec: &ValidSpec) -> Value {
-    let mut root = object_schema();
-    for item in &spec.items {
-        insert(&mut root, &item.path, item);
-    }
-    relax_objects(&mut root, spec);
-    let mut top = Map::new();
-    top.insert(
-        "$schema".into(),
-        json!("https://json-schema.org/draft/2020-12/schema"),
-    );
-    top.insert(
-        "$id".into(),
-        json!(format!(
-            "urn:camunda:optimize:telemetry:payload:{}",
-            spec.product.spec_version
-        )),
-    );
-    top.insert("$comment".into(), json!(crate::GENERATED_NOTICE));
-    top.insert(
-        "title".into(),
-        json!(format!("{} telemetry payload", spec.product.name)),
-    );
-    top.insert(
-        "description".into(),
-        json!(format!(
-            "Every key {} may send in a telemetry report, from spec version {}. Nothing else is accepted.",
-            spec.product.name, spec.product.spec_version
-        )),
-    );
-    if let Value::Object(body) = root {
-        top.extend(body);
-    }
-    Value::Object(top)
+    let objects = crate::tree::objects(spec);
+    serde_json::to_value(Node::root(spec, &objects)).unwrap_or_default()
 }
 
-fn object_schema() -> Value {
-    json!({
-        "type": "object",
-        "properties": {},
-        "required": [],
-        "additionalProperties": false,
-    })
+/// The schema of one object of the payload (and, for the payload itself, the document's header).
+struct Node<'a> {
+    spec: &'a ValidSpec,
+    objects: &'a [Object<'a>],
+    index: usize,
 }
 
-/// Places `item` at `path` inside the object schema `node`, creating objects on the way.
-fn insert(node: &mut Value, path: &[String], item: &Item) {
-    let Some((first, rest)) = path.split_first() else {
-        return;
-    };
-    let Some(obj) = node.as_object_mut() else {
-        return;
-    };
-    // A leaf that may be left out is not required; objects on the way are, unless declared
-    // optional (see `relax_objects`).
-    let omitted = rest.is_empty() && item.if_unavailable == IfUnavailable::Omit;
-    if let Some(Value::Array(required)) = obj.get_mut("required")
-        && !omitted
-        && !required.iter().any(|r| r == first)
-    {
-        required.push(json!(first));
-    }
-    let Some(Value::Object(props)) = obj.get_mut("properties") else {
-        return;
-    };
-    if rest.is_empty() {
-        props.insert(first.clone(), leaf(item));
-        return;
-    }
-    let child = props.entry(first.clone()).or_insert_with(|| {
-        let mut o = object_schema();
-        if let Some(map) = o.as_object_mut() {
-            let depth = item.path.len() - rest.len();
-            map.insert(
-                "description".into(),
-                json!(format!("The `{}` object.", item.path[..depth].join("."))),
-            );
+impl<'a> Node<'a> {
+    fn root(spec: &'a ValidSpec, objects: &'a [Object<'a>]) -> Self {
+        Node {
+            spec,
+            objects,
+            index: 0,
         }
-        o
-    });
-    insert(child, rest, item);
+    }
+
+    fn child(&self, index: usize) -> Self {
+        Node { index, ..*self }
+    }
+}
+
+impl Serialize for Node<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let object = &self.objects[self.index];
+        if object.optional == Some(IfUnavailable::Null) {
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("anyOf", &(Body(self), json!({ "type": "null" })))?;
+            return map.end();
+        }
+        Body(self).serialize(serializer)
+    }
+}
+
+/// An object's schema without its optional `null`: closed, every member typed, required unless
+/// it may be left out.
+struct Body<'n, 'a>(&'n Node<'a>);
+
+impl Serialize for Body<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let node = self.0;
+        let (spec, object) = (node.spec, &node.objects[node.index]);
+        let mut map = serializer.serialize_map(None)?;
+        if node.index == 0 {
+            let product = &spec.product;
+            map.serialize_entry("$schema", "https://json-schema.org/draft/2020-12/schema")?;
+            map.serialize_entry(
+                "$id",
+                &format!(
+                    "urn:camunda:optimize:telemetry:payload:{}",
+                    product.spec_version
+                ),
+            )?;
+            map.serialize_entry("$comment", crate::GENERATED_NOTICE)?;
+            map.serialize_entry("title", &format!("{} telemetry payload", product.name))?;
+            map.serialize_entry(
+                "description",
+                &format!(
+                    "Every key {} may send in a telemetry report, from spec version {}. Nothing else is accepted.",
+                    product.name, product.spec_version
+                ),
+            )?;
+        }
+        map.serialize_entry("type", "object")?;
+        map.serialize_entry("properties", &Properties(node))?;
+        map.serialize_entry("required", &Required(node))?;
+        map.serialize_entry("additionalProperties", &false)?;
+        if node.index != 0 {
+            map.serialize_entry(
+                "description",
+                &format!("The `{}` object.", object.path.join(".")),
+            )?;
+        }
+        map.end()
+    }
+}
+
+struct Properties<'n, 'a>(&'n Node<'a>);
+
+impl Serialize for Properties<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let node = self.0;
+        let members = &node.objects[node.index].members;
+        let mut map = serializer.serialize_map(Some(members.len()))?;
+        for member in members {
+            match member {
+                Member::Object(segment, index) => {
+                    map.serialize_entry(segment, &node.child(*index))?;
+                }
+                Member::Leaf(segment, item) => {
+                    map.serialize_entry(segment, &leaf(&node.spec.items[*item]))?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+/// The members that are always present: all but the items and objects that may be left out.
+struct Required<'n, 'a>(&'n Node<'a>);
+
+impl Serialize for Required<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let node = self.0;
+        let mut seq = serializer.serialize_seq(None)?;
+        for member in &node.objects[node.index].members {
+            let omitted = match member {
+                Member::Object(_, index) => {
+                    node.objects[*index].optional == Some(IfUnavailable::Omit)
+                }
+                Member::Leaf(_, item) => {
+                    node.spec.items[*item].if_unavailable == IfUnavailable::Omit
+                }
+            };
+            if !omitted {
+                seq.serialize_element(member.segment())?;
+            }
+        }
+        seq.end()
+    }
 }
 
 /// The schema of one value of type `s`; `unknown`: the text [`UNKNOWN`] stands for a value whose
@@ -229,31 +285,4 @@ fn leaf(item: &Item) -> Value {
         *map = annotated;
     }
     schema
-}
-
-/// Makes each optional object not required (`omit`) or nullable (`null`) in its parent.
-fn relax_objects(root: &mut Value, spec: &ValidSpec) {
-    for object in &spec.objects {
-        relax(root, &object.path, object.if_unavailable);
-    }
-}
-
-fn relax(node: &mut Value, path: &[String], rule: IfUnavailable) {
-    let Some((first, rest)) = path.split_first() else {
-        return;
-    };
-    if !rest.is_empty() {
-        if let Some(child) = node.get_mut("properties").and_then(|p| p.get_mut(first)) {
-            relax(child, rest, rule);
-        }
-        return;
-    }
-    if rule == IfUnavailable::Null {
-        if let Some(child) = node.get_mut("properties").and_then(|p| p.get_mut(first)) {
-            let inner = std::mem::take(child);
-            *child = json!({ "anyOf": [inner, { "type": "null" }] });
-        }
-    } else if let Some(Value::Array(required)) = node.get_mut("required") {
-        required.retain(|r| r != first);
-    }
 }

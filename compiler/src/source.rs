@@ -1,7 +1,8 @@
 //! The text of one spec file and the mapping from byte offsets to `line:col` positions.
 //!
 //! Diagnostics carry byte spans; only rendering turns them into human positions, so the cost of
-//! counting columns is paid once per reported diagnostic, not once per parsed token.
+//! counting columns is paid once per reported diagnostic, not once per parsed token, and the
+//! lines are only found when a first position is asked for.
 
 use std::ops::Range;
 
@@ -13,7 +14,7 @@ pub type Span = Range<usize>;
 pub struct SourceFile {
     name: String,
     text: String,
-    line_starts: Vec<usize>,
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 /// A 1-based position; the column counts Unicode scalar values, as rustc does.
@@ -26,15 +27,19 @@ pub struct Position {
 impl SourceFile {
     /// `name` is what diagnostics print, normally the path as the user typed it.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         Self {
             name: name.into(),
-            text,
-            line_starts,
+            text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -49,7 +54,7 @@ impl SourceFile {
     pub fn position(&self, offset: usize) -> Position {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let line = self.line_index(offset);
-        let start = self.line_starts[line];
+        let start = self.line_starts()[line];
         let col = self.text[start..offset].chars().count() + 1;
         Position {
             line: line + 1,
@@ -59,18 +64,18 @@ impl SourceFile {
 
     /// The text of the 1-based `line`, without its line break.
     pub fn line_text(&self, line: usize) -> &str {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(&start) = self.line_starts().get(line.saturating_sub(1)) else {
             return "";
         };
         let end = self
-            .line_starts
+            .line_starts()
             .get(line)
             .map_or(self.text.len(), |&next| next - 1);
         self.text[start..end].trim_end_matches('\r')
     }
 
     fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts().binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         }

@@ -107,7 +107,13 @@ pub fn items_digest(items: &[ApprovedItem]) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// How an item differs from its approval.
@@ -273,5 +279,18 @@ mod tests {
         let c = vec![item("a", "public", "one three"), item("b", "technical", "")];
         assert_ne!(items_digest(&a), items_digest(&c));
         assert_eq!(Approval::new("1", a.clone()).digest, items_digest(&a));
+    }
+
+    #[test]
+    fn a_digest_is_the_lowercase_hex_sha256() {
+        // SHA-256 of the empty text and of "abc" (FIPS 180-2 test vectors).
+        assert_eq!(
+            purpose_digest(None),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            purpose_digest(Some("  abc ")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

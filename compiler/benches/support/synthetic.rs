@@ -1,6 +1,10 @@
 //! Synthetic specs of any size for benchmarks and memory measurements: `n` items spread over
-//! nested objects, ten sources and two categories, all valid. [`spec`] uses only the text types
-//! Optimize's spec uses; [`spec_mixed`] cycles through every type of the spec language.
+//! nested objects and ten sources, all valid. [`spec`] uses only the text types Optimize's spec
+//! uses, in two categories; [`spec_mixed`] cycles through every type of the spec language;
+//! [`spec_strings`] is the shape the peer comparison uses: one category, only `string` items.
+
+// Not every crate that includes this file uses every generator.
+#![allow(dead_code)]
 
 use std::fmt::Write as _;
 
@@ -10,10 +14,17 @@ pub fn spec(n: usize) -> String {
 }
 
 /// A valid spec text with `n` items cycling through every type, with their rules.
-// Not every crate that includes this file uses both generators.
-#[allow(dead_code)]
 pub fn spec_mixed(n: usize) -> String {
     build(n, any_type)
+}
+
+/// A valid spec text with `n` items of type `string`, all in one category.
+pub fn spec_strings(n: usize) -> String {
+    build_in(
+        n,
+        |_| ("string", "\"some text\"".to_owned(), ""),
+        &CATEGORIES[..1],
+    )
 }
 
 /// (type, example, the extra keys the type needs).
@@ -41,7 +52,6 @@ fn text_type(i: usize) -> (&'static str, String, &'static str) {
     }
 }
 
-#[allow(dead_code)]
 fn any_type(i: usize) -> (&'static str, String, &'static str) {
     const OMIT: &str = "if-unavailable = \"omit\"\n";
     match i % 14 {
@@ -80,13 +90,28 @@ fn any_type(i: usize) -> (&'static str, String, &'static str) {
     }
 }
 
-fn build(n: usize, types: fn(usize) -> (&'static str, String, &'static str)) -> String {
+type TypeOf = fn(usize) -> (&'static str, String, &'static str);
+
+/// (id, title, summary).
+const CATEGORIES: [(&str, &str, &str); 2] = [
+    ("general", "General", "Facts about the installation."),
+    ("environment", "Environment", "Facts about the setup."),
+];
+
+fn build(n: usize, types: TypeOf) -> String {
+    build_in(n, types, &CATEGORIES)
+}
+
+/// `n` items of `types`, spread over `categories` in turn.
+fn build_in(n: usize, types: TypeOf, categories: &[(&str, &str, &str)]) -> String {
     let mut out = String::with_capacity(n * 420 + 1024);
-    out.push_str(
-        "[product]\nname = \"Synthetic\"\nspec-version = \"1.0.0\"\n\n\
-         [[category]]\nid = \"general\"\ntitle = \"General\"\nsummary = \"Facts about the installation.\"\n\n\
-         [[category]]\nid = \"environment\"\ntitle = \"Environment\"\nsummary = \"Facts about the setup.\"\n",
-    );
+    out.push_str("[product]\nname = \"Synthetic\"\nspec-version = \"1.0.0\"\n");
+    for (id, title, summary) in categories {
+        let _ = write!(
+            out,
+            "\n[[category]]\nid = \"{id}\"\ntitle = \"{title}\"\nsummary = \"{summary}\"\n"
+        );
+    }
     for s in 0..10 {
         let _ = write!(
             out,
@@ -95,7 +120,7 @@ fn build(n: usize, types: fn(usize) -> (&'static str, String, &'static str)) -> 
     }
     for i in 0..n {
         let (value_type, example, keys) = types(i);
-        let category = if i % 2 == 0 { "general" } else { "environment" };
+        let category = categories[i % categories.len()].0;
         let _ = write!(
             out,
             "\n[[item]]\nid = \"item_{i}\"\ncategory = \"{category}\"\nlabel = \"Item {i}\"\n\

@@ -1,6 +1,8 @@
 //! The `items` module of the generated code: the typed item table (`ItemInfo` constants,
 //! written as text) and the optional objects, for previews and the pre-send check.
 
+use std::fmt::Write as _;
+
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
@@ -28,12 +30,9 @@ pub(super) fn item_info(spec: &ValidSpec) -> TokenStream {
 }
 
 fn unavailable_tokens(rule: IfUnavailable) -> TokenStream {
-    match rule {
-        IfUnavailable::Unknown => quote!(IfUnavailable::Unknown),
-        IfUnavailable::Omit => quote!(IfUnavailable::Omit),
-        IfUnavailable::Null => quote!(IfUnavailable::Null),
-        IfUnavailable::Fallback => quote!(IfUnavailable::Fallback),
-    }
+    unavailable_text(rule)
+        .parse()
+        .unwrap_or_else(|_| quote!(::core::unreachable!()))
 }
 
 fn item_const_name(item: &Item) -> Ident {
@@ -44,88 +43,196 @@ fn item_const_name(item: &Item) -> Ident {
 /// item table is most of the generated code at scale, and all of it is literals, so building
 /// and printing a syntax tree for it would be where most of the time goes.
 pub(super) fn item_const(item: &Item, out: &mut String) {
-    use std::fmt::Write as _;
-    let text = |s: &str| format!("{s:?}");
-    let cow = |s: &str| format!("Cow::Borrowed({s:?})");
-    let list = |items: &[String]| format!("Cow::Borrowed(&[{}])", items.join(", "));
-    let scalar = |s: Scalar| format!("Scalar::{s:?}");
-    let leaf = match &item.value_type.leaf {
-        Leaf::Scalar(s) => format!("Leaf::Scalar({})", scalar(*s)),
-        Leaf::Record(fields) => {
-            let fields: Vec<String> = fields
-                .iter()
-                .map(|f| {
-                    format!(
-                        "Field {{ name: {}, scalar: {} }}",
-                        cow(&f.name),
-                        scalar(f.scalar)
-                    )
-                })
-                .collect();
-            format!("Leaf::Record({})", list(&fields))
-        }
+    let text = |out: &mut String, s: &str| push_literal(out, s);
+    let cow = |out: &mut String, s: &str| {
+        out.push_str("Cow::Borrowed(");
+        push_literal(out, s);
+        out.push(')');
     };
-    let value_type = match (&item.value_type.shape, &item.value_type.leaf) {
-        (Shape::One, Leaf::Scalar(s)) => format!("ValueType::one({})", scalar(*s)),
-        (Shape::List, Leaf::Scalar(s)) => format!("ValueType::list({})", scalar(*s)),
-        (shape, _) => {
-            let shape = match shape {
-                Shape::One => "Shape::One".to_owned(),
-                Shape::List => "Shape::List".to_owned(),
-                Shape::Map { keys, optional } => format!(
-                    "Shape::Map {{ keys: {}, optional: {} }}",
-                    list(&keys.iter().map(|k| cow(k)).collect::<Vec<_>>()),
-                    list(&optional.iter().map(|k| cow(k)).collect::<Vec<_>>())
-                ),
+    let list = |out: &mut String, items: &[crate::types::Str]| {
+        out.push_str("Cow::Borrowed(&[");
+        for (i, k) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            cow(out, k);
+        }
+        out.push_str("])");
+    };
+    let scalar = |out: &mut String, s: Scalar| {
+        let _ = write!(out, "Scalar::{s:?}");
+    };
+    out.push_str("pub const ");
+    for c in item.id.chars() {
+        out.push(c.to_ascii_uppercase());
+    }
+    out.push_str(": ItemInfo = ItemInfo {\n    id: ");
+    text(out, &item.id);
+    out.push_str(",\n    path: ");
+    text(out, &item.path_string());
+    out.push_str(",\n    label: ");
+    text(out, &item.label);
+    out.push_str(",\n    category: ");
+    text(out, &item.category);
+    out.push_str(",\n    sensitivity: ");
+    match item.sensitivity {
+        Some(s) => {
+            let _ = write!(out, "Some(Sensitivity::{s:?})");
+        }
+        None => out.push_str("None"),
+    }
+    out.push_str(",\n    value_type: ");
+    match (&item.value_type.shape, &item.value_type.leaf) {
+        (Shape::One, Leaf::Scalar(s)) => {
+            out.push_str("ValueType::one(");
+            scalar(out, *s);
+            out.push(')');
+        }
+        (Shape::List, Leaf::Scalar(s)) => {
+            out.push_str("ValueType::list(");
+            scalar(out, *s);
+            out.push(')');
+        }
+        (shape, leaf) => {
+            out.push_str("ValueType { shape: ");
+            match shape {
+                Shape::One => out.push_str("Shape::One"),
+                Shape::List => out.push_str("Shape::List"),
+                Shape::Map { keys, optional } => {
+                    out.push_str("Shape::Map { keys: ");
+                    list(out, keys);
+                    out.push_str(", optional: ");
+                    list(out, optional);
+                    out.push_str(" }");
+                }
                 Shape::OpenMap {
                     key_pattern,
                     max_keys,
-                } => format!(
-                    "Shape::OpenMap {{ key_pattern: {}, max_keys: {max_keys} }}",
-                    cow(key_pattern)
-                ),
-            };
-            format!("ValueType {{ shape: {shape}, leaf: {leaf} }}")
+                } => {
+                    out.push_str("Shape::OpenMap { key_pattern: ");
+                    cow(out, key_pattern);
+                    let _ = write!(out, ", max_keys: {max_keys} }}");
+                }
+            }
+            out.push_str(", leaf: ");
+            match leaf {
+                Leaf::Scalar(s) => {
+                    out.push_str("Leaf::Scalar(");
+                    scalar(out, *s);
+                    out.push(')');
+                }
+                Leaf::Record(fields) => {
+                    out.push_str("Leaf::Record(Cow::Borrowed(&[");
+                    for (i, f) in fields.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        out.push_str("Field { name: ");
+                        cow(out, &f.name);
+                        out.push_str(", scalar: ");
+                        scalar(out, f.scalar);
+                        out.push_str(" }");
+                    }
+                    out.push_str("]))");
+                }
+            }
+            out.push_str(" }");
         }
-    };
+    }
+    out.push_str(",\n    rules: ");
     let r = &item.rules;
-    let rules = if *r == crate::types::Rules::DEFAULT {
-        "Rules::DEFAULT".to_owned()
+    if *r == crate::types::Rules::DEFAULT {
+        out.push_str("Rules::DEFAULT");
     } else {
-        let bound = |b: Option<f64>| b.map_or("None".to_owned(), |v| format!("Some({v:?})"));
-        format!(
-            "Rules {{ min: {}, max: {}, values: {}, unit: {}, max_length: {}, max_items: {} }}",
-            bound(r.min),
-            bound(r.max),
-            list(&r.values.iter().map(|v| cow(v)).collect::<Vec<_>>()),
-            r.unit
-                .as_ref()
-                .map_or("None".to_owned(), |u| format!("Some({})", cow(u))),
-            r.max_length,
-            r.max_items
-        )
-    };
-    let sensitivity = item
-        .sensitivity
-        .map_or("None".to_owned(), |s| format!("Some(Sensitivity::{s:?})"));
+        let bound = |out: &mut String, b: Option<f64>| match b {
+            Some(v) => {
+                let _ = write!(out, "Some({v:?})");
+            }
+            None => out.push_str("None"),
+        };
+        out.push_str("Rules { min: ");
+        bound(out, r.min);
+        out.push_str(", max: ");
+        bound(out, r.max);
+        out.push_str(", values: ");
+        list(out, &r.values);
+        out.push_str(", unit: ");
+        match &r.unit {
+            Some(u) => {
+                out.push_str("Some(");
+                cow(out, u);
+                out.push(')');
+            }
+            None => out.push_str("None"),
+        }
+        let _ = write!(
+            out,
+            ", max_length: {}, max_items: {} }}",
+            r.max_length, r.max_items
+        );
+    }
+    out.push_str(",\n    if_unavailable: ");
+    out.push_str(unavailable_text(item.if_unavailable));
+    out.push_str(",\n    source: ");
+    let mut source = String::with_capacity(item.source.len() + item.source_field.len() + 1);
+    source.push_str(&item.source);
+    source.push('.');
+    source.push_str(&item.source_field);
+    text(out, &source);
+    out.push_str(",\n    since: ");
+    text(out, &item.since);
     // The record an approval keeps, computed where `telemetry-spec diff` computes it.
     let record = crate::diff::approved_item(item);
-    let _ = write!(
-        out,
-        "pub const {}: ItemInfo = ItemInfo {{\n    id: {},\n    path: {},\n    label: {},\n    category: {},\n    sensitivity: {sensitivity},\n    value_type: {value_type},\n    rules: {rules},\n    if_unavailable: {},\n    source: {},\n    since: {},\n    type_text: {},\n    purpose_digest: {},\n}};\n",
-        item_const_name(item),
-        text(&item.id),
-        text(&item.path_string()),
-        text(&item.label),
-        text(&item.category),
-        unavailable_tokens(item.if_unavailable)
-            .to_string()
-            .replace(' ', ""),
-        text(&item.source_ref()),
-        text(&item.since),
-        text(&record.type_text),
-        text(&record.purpose_digest),
-    );
+    out.push_str(",\n    type_text: ");
+    text(out, &record.type_text);
+    out.push_str(",\n    purpose_digest: ");
+    text(out, &record.purpose_digest);
+    out.push_str(",\n};\n");
+}
+
+/// `s` as a Rust string literal, as `{s:?}` writes it; most texts need no escape at all.
+fn push_literal(out: &mut String, s: &str) {
+    if s.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        let _ = write!(out, "{s:?}");
+    }
+}
+
+fn unavailable_text(rule: IfUnavailable) -> &'static str {
+    match rule {
+        IfUnavailable::Unknown => "IfUnavailable::Unknown",
+        IfUnavailable::Omit => "IfUnavailable::Omit",
+        IfUnavailable::Null => "IfUnavailable::Null",
+        IfUnavailable::Fallback => "IfUnavailable::Fallback",
+    }
+}
+
+/// [`item_list`] as prettyplease prints it when the list cannot stay on one line (one
+/// constant per line); `None` for a list short enough that it might.
+pub(super) fn item_list_text(spec: &ValidSpec) -> Option<String> {
+    const HEAD: &str = "pub const ITEMS: &[ItemInfo] = &[";
+    let names: Vec<Ident> = spec.items.iter().map(item_const_name).collect();
+    let flat: usize = names.iter().map(|n| n.to_string().len() + 2).sum();
+    // `HEAD` + `A, B` + `];` within prettyplease's 89 columns would be one line.
+    if HEAD.len() + flat <= 89 {
+        return None;
+    }
+    let mut out = String::with_capacity(64 + flat * 2);
+    out.push_str("/// Every item, in spec order.\n");
+    out.push_str(HEAD);
+    out.push('\n');
+    for name in names {
+        out.push_str("    ");
+        out.push_str(&name.to_string());
+        out.push_str(",\n");
+    }
+    out.push_str("];\n");
+    Some(out)
 }
 
 pub(super) fn item_list(spec: &ValidSpec) -> TokenStream {

@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::{Context, Member, Renames, ident, struct_ident};
+use super::{Context, Renames, ident, struct_ident};
 use crate::model::Item;
 use crate::naming;
+use crate::tree::Member;
 use crate::types::{IfUnavailable, Leaf, Scalar, Shape, ValueType};
 
 /// `///` lines for `text` (one per line of text) at `indent`.
@@ -66,7 +67,7 @@ fn omit_attr(rule: IfUnavailable) -> Option<&'static str> {
 /// One payload object as a struct.
 pub(super) fn object_struct_text(ctx: &Context<'_>, index: usize) -> String {
     let object = &ctx.objects[index];
-    let name = naming::struct_name(&object.path);
+    let name = naming::struct_name(object.path);
     let mut out = String::with_capacity(128 + object.members.len() * 200);
     if object.path.is_empty() {
         doc(
@@ -91,15 +92,14 @@ pub(super) fn object_struct_text(ctx: &Context<'_>, index: usize) -> String {
     for member in &object.members {
         let (field, rename) = renames.field_text(member.segment());
         let (ty, attr) = match member {
-            Member::Object { index, .. } => {
-                let path = &ctx.objects[*index].path;
-                let ty = naming::struct_name(path);
-                match ctx.optional_object(path) {
+            Member::Object(_, index) => {
+                let ty = naming::struct_name(ctx.objects[*index].path);
+                match ctx.objects[*index].optional {
                     Some(rule) => (format!("Option<{ty}>"), omit_attr(rule)),
                     None => (ty, None),
                 }
             }
-            Member::Leaf { item, .. } => {
+            Member::Leaf(_, item) => {
                 let item = &ctx.spec.items[*item];
                 doc(
                     &mut out,

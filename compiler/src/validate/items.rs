@@ -54,21 +54,35 @@ impl Validator<'_> {
         let chunks: Vec<&[RawItem<'_>]> = spec.items.chunks(n.div_ceil(threads).max(1)).collect();
         let (file, wrong_kind) = (self.file, self.wrong_kind);
         let check_chunk = |chunk: &[RawItem<'_>]| {
-            let mut diags = Vec::new();
+            let mut part = CheckedChunk {
+                items: Vec::with_capacity(chunk.len()),
+                removed: Vec::new(),
+                checks: Vec::with_capacity(chunk.len()),
+                diags: Vec::new(),
+            };
             let mut v = Validator {
                 file,
                 wrong_kind,
-                diags: &mut diags,
+                diags: &mut part.diags,
             };
-            let checked: Vec<(Option<Entry>, ItemChecks)> =
-                chunk.iter().map(|raw| v.item(raw, &ctx)).collect();
-            (checked, diags)
+            for raw in chunk {
+                let (entry, checks) = v.item(raw, &ctx);
+                match entry {
+                    Some(Entry::Active(item)) => part.items.push(item),
+                    Some(Entry::Removed(item)) => part.removed.push(item),
+                    None => {}
+                }
+                part.checks.push(checks);
+            }
+            part
         };
         let parts: Vec<CheckedChunk> =
             crate::parallel::map(&chunks, threads, |chunk| check_chunk(chunk));
         let mut ids = FastMap::with_capacity_and_hasher(n, Default::default());
         let mut source_fields = FastMap::with_capacity_and_hasher(n, Default::default());
-        let mut items = Vec::with_capacity(n);
+        // The items of the parts, in order: the first part's vector becomes the whole, so
+        // the items (most of the memory of a large spec) are not all moved again.
+        let mut items: Vec<Item> = Vec::new();
         let mut removed = Vec::new();
         let mut tree = PathTree::with_capacity(n);
         // Every prefix of a removed item's path -> that item, and the active paths to hold
@@ -76,9 +90,15 @@ impl Validator<'_> {
         let mut retired: FastMap<&str, usize> = FastMap::default();
         let mut active_paths: Vec<&SString> = Vec::new();
         let mut index = 0;
-        for (checked, mut diags) in parts {
-            self.diags.append(&mut diags);
-            for (entry, checks) in checked {
+        for mut part in parts {
+            self.diags.append(&mut part.diags);
+            if items.is_empty() {
+                items = std::mem::take(&mut part.items);
+            } else {
+                items.append(&mut part.items);
+            }
+            removed.append(&mut part.removed);
+            for checks in part.checks {
                 let raw = &spec.items[index];
                 if let Some(id) = &raw.id {
                     self.unique(&mut ids, id, "item id", Code::DuplicateId);
@@ -106,11 +126,6 @@ impl Validator<'_> {
                             tree.claim_type(self, path, suffix);
                         }
                     }
-                }
-                match entry {
-                    Some(Entry::Active(item)) => items.push(item),
-                    Some(Entry::Removed(item)) => removed.push(item),
-                    None => {}
                 }
                 index += 1;
             }

@@ -290,8 +290,14 @@ struct ItemContext<'a> {
     sources: &'a [Source],
 }
 
-/// A run of items checked on their own, with the diagnostics found.
-type CheckedChunk = (Vec<(Option<Entry>, ItemChecks)>, Vec<Diagnostic>);
+/// The rules of each item of one chunk of items, checked on one thread.
+struct CheckedChunk {
+    items: Vec<Item>,
+    removed: Vec<RemovedItem>,
+    /// One per item of the chunk, in order.
+    checks: Vec<ItemChecks>,
+    diags: Vec<Diagnostic>,
+}
 
 /// What the rules across items need to know about one item.
 #[derive(Clone, Copy)]

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use crate::repo_root;
+use crate::{repo_root, synthetic};
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_telemetry-spec"))
@@ -152,6 +152,59 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     dir
+}
+
+/// A template that fails while rendering (after the first file may already be written) leaves
+/// the output directory as it was: no page published, no temporary file left, on a small spec
+/// (files one after the other) and on a large one (files on several threads).
+#[test]
+fn a_template_failing_mid_render_publishes_nothing() {
+    let dir = temp_dir("generate-fails");
+    let templates = dir.join("templates");
+    std::fs::create_dir_all(&templates).unwrap_or_else(|e| panic!("{e}"));
+    for name in ["telemetry.md.hbs", "telemetry.html.hbs", "disclosure.toml"] {
+        std::fs::copy(
+            repo_root().join("spec/templates").join(name),
+            templates.join(name),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let html = templates.join("telemetry.html.hbs");
+    let broken =
+        std::fs::read_to_string(&html).unwrap_or_else(|e| panic!("{e}")) + "{{no_such_value}}\n";
+    std::fs::write(&html, broken).unwrap_or_else(|e| panic!("{e}"));
+    let large = dir.join("large.toml");
+    std::fs::write(&large, synthetic::spec_strings(3_000)).unwrap_or_else(|e| panic!("{e}"));
+    for spec in [repo_root().join("spec/telemetry.toml"), large] {
+        let out = dir.join("out");
+        let result = run(
+            &[
+                "generate",
+                &spec.display().to_string(),
+                "--out",
+                &out.display().to_string(),
+                "--templates",
+                &templates.display().to_string(),
+            ],
+            None,
+        );
+        assert_eq!(result.status.code(), Some(1), "{}", text(&result.stderr));
+        assert!(
+            text(&result.stderr).contains("no_such_value"),
+            "{}",
+            text(&result.stderr)
+        );
+        let left: Vec<String> = std::fs::read_dir(&out)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(left.is_empty(), "{}: left {left:?}", spec.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use telemetry_spec::{Severity, check, check_at};
 
-use crate::{fixed_at, repo_root, snapshot};
+use crate::{fixed_at, repo_root, snapshot, synthetic};
 
 fn fixtures() -> Vec<(String, Vec<u8>)> {
     let dir = repo_root().join("tests/fixtures/bad");
@@ -140,9 +140,6 @@ fn checking_is_deterministic() {
         );
     }
 }
-
-#[path = "../../benches/support/synthetic.rs"]
-mod synthetic;
 
 #[test]
 fn large_specs_checked_on_several_threads_still_see_across_items() {

@@ -17,6 +17,10 @@ mod schema;
 // validated, and the snapshot settings that keep every snapshot in `snapshots/`.
 pub use test_support::{real_spec, repo_root, snapshot};
 
+/// The synthetic specs of the benchmarks.
+#[path = "../../benches/support/synthetic.rs"]
+mod synthetic;
+
 /// The day and product version fixtures are judged at, so that expiry diagnostics do not
 /// depend on when the tests run.
 pub fn fixed_at() -> telemetry_spec::expiry::At {

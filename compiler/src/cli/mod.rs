@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 
 use crate::{Checked, LoadError, codegen, example};
 
+mod output;
+
 const DEFAULT_SPEC: &str = "spec/telemetry.toml";
 
 #[derive(Debug, Parser)]
@@ -209,7 +211,10 @@ fn load_at(spec: &Path, stdin: &mut dyn Read, at: &crate::expiry::At) -> Result<
         return Ok(crate::check_at("<stdin>", &bytes, at));
     }
     let bytes = crate::read(spec)?;
-    Ok(crate::check_at(&spec.display().to_string(), &bytes, at))
+    Ok(crate::judge(
+        crate::check_owned(&spec.display().to_string(), bytes),
+        at,
+    ))
 }
 
 /// Checks the spec; on errors prints them and returns `None` (exit 1).
@@ -268,8 +273,9 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
                 } else {
                     path.display().to_string()
                 };
-                io.stdout
-                    .write_all(codegen::rust_with_origin(&spec, &origin).as_bytes())?;
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut *io.stdout);
+                codegen::write_rust(&spec, &origin, &mut out)?;
+                out.flush()?;
                 Ok(0)
             }
             None => Ok(1),
@@ -303,51 +309,14 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
                 html: read("telemetry.html.hbs")?,
                 prose: read("disclosure.toml")?,
             };
-            let pages = match crate::docs::render(&spec, &templates) {
+            let pages = match crate::docs::Pages::new(&spec, &templates) {
                 Ok(pages) => pages,
                 Err(err) => {
                     writeln!(io.stderr, "telemetry-spec: error: {err}")?;
                     return Ok(1);
                 }
             };
-            let contents = [
-                pages.markdown,
-                pages.html,
-                crate::schema::schema_json(&spec),
-            ];
-            let mut stale = 0;
-            for (name, content) in GENERATED_FILES.iter().zip(contents) {
-                let file = out.join(name);
-                let shown = file.display().to_string();
-                let current = std::fs::read_to_string(&file).ok();
-                if current.as_deref() == Some(content.as_str()) {
-                    writeln!(io.stderr, "{shown}: up to date")?;
-                    continue;
-                }
-                if check {
-                    stale += 1;
-                    let why = if current.is_none() {
-                        "missing"
-                    } else {
-                        "stale"
-                    };
-                    writeln!(io.stderr, "{shown}: {why}")?;
-                    continue;
-                }
-                write_atomically(&file, &content).map_err(|source| CliError::Write {
-                    path: shown.clone(),
-                    source,
-                })?;
-                writeln!(io.stderr, "{shown}: written")?;
-            }
-            if stale > 0 {
-                writeln!(
-                    io.stderr,
-                    "telemetry-spec: {stale} generated file(s) out of date; run `cargo run -p telemetry-spec -- generate` and commit the result"
-                )?;
-                return Ok(1);
-            }
-            Ok(0)
+            generate(&spec, &pages, &out, check, io)
         }
         Command::Review { old, new } => {
             if old.as_os_str() == "-" && new.as_os_str() == "-" {
@@ -429,15 +398,85 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
     }
 }
 
-/// Writes `content` to `path` through a temporary file and a rename, so a reader never sees
-/// half a file.
-fn write_atomically(path: &Path, content: &str) -> std::io::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
+/// Below this many items `generate` renders its files one after the other: threads would cost
+/// more than they save on the real spec.
+const PARALLEL_ITEMS: usize = 2_000;
+
+/// Renders every generated file and compares it with what `out` holds, streaming: no page is
+/// ever held in memory whole. Changed files are written through temporary files that are
+/// renamed only once every file rendered, so a failure leaves `out` as it was; with `check`
+/// nothing is written at all.
+fn generate(
+    spec: &crate::ValidSpec,
+    pages: &crate::docs::Pages<'_>,
+    out: &Path,
+    check: bool,
+    io: &mut Io<'_>,
+) -> Result<u8, CliError> {
+    // The three files are independent: on a large spec each gets a core.
+    let threads = crate::parallel::threads_for(spec.items.len(), PARALLEL_ITEMS);
+    let rendered = crate::parallel::map(&GENERATED_FILES, threads, |name| {
+        output::render(&out.join(name), check, |w| match *name {
+            "telemetry.md" => pages.write_markdown(w).map_err(output::Error::Docs),
+            "telemetry.html" => pages.write_html(w).map_err(output::Error::Docs),
+            _ => crate::schema::write_schema(spec, w).map_err(output::Error::Io),
+        })
+    });
+    // A failure leaves `out` as it was: no file is published, no temporary file is left.
+    if let Some(index) = rendered.iter().position(Result::is_err) {
+        let mut rendered = rendered;
+        for outcome in &rendered {
+            if let Ok(output::Outcome::Differs { tmp: Some(tmp), .. }) = outcome {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+        let shown = out.join(GENERATED_FILES[index]).display().to_string();
+        return match rendered.swap_remove(index) {
+            Err(output::Error::Docs(err)) => {
+                writeln!(io.stderr, "telemetry-spec: error: {err}")?;
+                Ok(1)
+            }
+            Err(output::Error::Io(source)) => Err(CliError::Write {
+                path: shown,
+                source,
+            }),
+            Ok(_) => Ok(1),
+        };
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, content)?;
-    std::fs::rename(&tmp, path)
+    let mut pending = Vec::new();
+    let mut stale = 0;
+    for (name, rendered) in GENERATED_FILES.iter().zip(rendered) {
+        let file = out.join(name);
+        let shown = file.display().to_string();
+        match rendered {
+            Ok(output::Outcome::UpToDate) => writeln!(io.stderr, "{shown}: up to date")?,
+            Ok(output::Outcome::Differs { missing, tmp }) => {
+                if check {
+                    stale += 1;
+                    let why = if missing { "missing" } else { "stale" };
+                    writeln!(io.stderr, "{shown}: {why}")?;
+                } else {
+                    pending.push((tmp, file, shown));
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    for (tmp, file, shown) in pending {
+        if let Some(tmp) = tmp {
+            std::fs::rename(&tmp, &file).map_err(|source| CliError::Write {
+                path: shown.clone(),
+                source,
+            })?;
+        }
+        writeln!(io.stderr, "{shown}: written")?;
+    }
+    if stale > 0 {
+        writeln!(
+            io.stderr,
+            "telemetry-spec: {stale} generated file(s) out of date; run `cargo run -p telemetry-spec -- generate` and commit the result"
+        )?;
+        return Ok(1);
+    }
+    Ok(0)
 }

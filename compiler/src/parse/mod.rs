@@ -11,6 +11,8 @@ use crate::model::{
 };
 use crate::source::Span;
 
+mod fast;
+
 const TOP_KEYS: &[&str] = &["product", "category", "source", "item", "object"];
 const OBJECT_KEYS: &[&str] = &["path", "if-unavailable"];
 const PRODUCT_KEYS: &[&str] = &["name", "spec-version"];
@@ -81,6 +83,12 @@ pub fn parse<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>>
 const CHUNK_HEADERS: &[&str] = &["item", "category", "source", "object"];
 
 fn parse_text<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>> {
+    parse_with(text, diags, true)
+}
+
+/// `fast`: try [`fast::read`] on each chunk before the full reading (`false` only for tests
+/// that hold the two against each other).
+fn parse_with<'t>(text: &'t str, diags: &mut Vec<Diagnostic>, fast: bool) -> Option<Spec<'t>> {
     // The TOML parser buffers every token and event of its input, several times the size of
     // the text. Parsing the spec one `[[item]]`/`[[category]]`/`[[source]]` block at a time keeps
     // that buffer to one block, so memory grows with the spec, not with the parser's tokens,
@@ -100,17 +108,25 @@ fn parse_text<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>
         .collect();
     // A panicking parser counts as a failed cut: the whole document is parsed again at once.
     let parts = crate::parallel::map(&groups, threads, |group| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_chunks(text, group)))
-            .ok()
-            .flatten()
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            parse_chunks(text, group, fast)
+        }))
+        .ok()
+        .flatten()
     });
-    let mut merged = Partial::default();
+    let mut merged: Option<Partial> = None;
     for part in parts {
-        match part {
-            Some(part) => merged.append(part),
-            None => return parse_whole(text, diags),
+        match (part, &mut merged) {
+            (Some(part), Some(merged)) => {
+                merged.items.reserve_exact(part.items.len());
+                merged.append(part);
+            }
+            // The first part becomes the whole: its items are not moved again.
+            (Some(part), None) => merged = Some(part),
+            (None, _) => return parse_whole(text, diags),
         }
     }
+    let merged = merged.unwrap_or_default();
     Some(merged.finish(diags))
 }
 
@@ -118,11 +134,18 @@ fn parse_text<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>
 const PARALLEL_BYTES: usize = 256 * 1024;
 
 /// Parses consecutive chunks; `None` if one of them is not valid TOML on its own.
-fn parse_chunks<'t>(text: &'t str, ranges: &[Span]) -> Option<Partial<'t>> {
+fn parse_chunks<'t>(text: &'t str, ranges: &[Span], fast: bool) -> Option<Partial<'t>> {
     let mut part = Partial::default();
+    // Nearly every chunk is one item: sized once, the largest vector of the parse does not
+    // grow by doubling (and waste up to half of itself).
+    part.items.reserve_exact(ranges.len());
+    let mut events = Vec::new();
     for range in ranges {
-        let doc = DeTable::parse(&text[range.clone()]).ok()?;
-        part.read(doc.get_ref(), range.start);
+        let chunk = &text[range.clone()];
+        if !(fast && fast::read(chunk, range.start, &mut part, &mut events)) {
+            let doc = DeTable::parse(chunk).ok()?;
+            part.read(doc.get_ref(), range.start);
+        }
     }
     Some(part)
 }
@@ -209,11 +232,7 @@ impl<'t> Partial<'t> {
                 top.diags,
                 top.wrong,
             );
-            self.products.push(RawProduct {
-                name: r.string("name"),
-                spec_version: r.string("spec-version"),
-                span,
-            });
+            self.products.push(product(&mut r, span));
             r.finish();
         }
         for (table, span) in top.array_of_tables("category") {
@@ -226,12 +245,7 @@ impl<'t> Partial<'t> {
                 top.diags,
                 top.wrong,
             );
-            self.categories.push(RawCategory {
-                id: r.string("id"),
-                title: r.string("title"),
-                summary: r.string("summary"),
-                span,
-            });
+            self.categories.push(category(&mut r, span));
             r.finish();
         }
         for (table, span) in top.array_of_tables("source") {
@@ -244,11 +258,7 @@ impl<'t> Partial<'t> {
                 top.diags,
                 top.wrong,
             );
-            self.sources.push(RawSource {
-                id: r.string("id"),
-                description: r.string("description"),
-                span,
-            });
+            self.sources.push(source(&mut r, span));
             r.finish();
         }
         for (table, span) in top.array_of_tables("item") {
@@ -261,39 +271,7 @@ impl<'t> Partial<'t> {
                 top.diags,
                 top.wrong,
             );
-            self.items.push(RawItem {
-                id: r.string("id"),
-                category: r.string("category"),
-                label: r.string("label"),
-                description: r.string("description"),
-                purpose: r.string("purpose"),
-                path: r.string("path"),
-                value_type: r.string("type"),
-                keys: r.string_list("keys"),
-                optional_keys: r.string_list("optional-keys"),
-                key_pattern: r.string("key-pattern"),
-                max_keys: r.integer("max-keys"),
-                fields: r.string_table("fields"),
-                values: r.string_list("values"),
-                min: r.number("min"),
-                max: r.number("max"),
-                unit: r.string("unit"),
-                max_length: r.integer("max-length"),
-                max_items: r.integer("max-items"),
-                if_unavailable: r.string("if-unavailable"),
-                fallback: r.value("fallback"),
-                example: r.value("example"),
-                source: r.string("source"),
-                sensitivity: r.string("sensitivity"),
-                since: r.string("since"),
-                allow: r.string_list("allow"),
-                owner: r.string("owner"),
-                review: r.string("review"),
-                expires: r.string("expires"),
-                status: r.string("status"),
-                removed_in: r.string("removed-in"),
-                span,
-            });
+            self.items.push(item(&mut r, span));
             r.finish();
         }
         for (table, span) in top.array_of_tables("object") {
@@ -306,27 +284,121 @@ impl<'t> Partial<'t> {
                 top.diags,
                 top.wrong,
             );
-            self.objects.push(RawObject {
-                path: r.string("path"),
-                if_unavailable: r.string("if-unavailable"),
-                span,
-            });
+            self.objects.push(object(&mut r, span));
             r.finish();
         }
         top.finish();
     }
 }
 
+/// How the values of one table are read, whichever parser produced the table: each method
+/// takes the value of `key` if it is present (and of the right kind).
+trait Fields<'i> {
+    fn string(&mut self, key: &str) -> Option<SString<'i>>;
+    fn string_list(&mut self, key: &str) -> Option<Spanned<Vec<SString<'i>>>>;
+    /// Any TOML value (an example or a fallback); its type is checked during validation.
+    fn value(&mut self, key: &str) -> Option<Spanned<RawValue<'i>>>;
+    /// A number, integer or float, as `f64` (bounds).
+    fn number(&mut self, key: &str) -> Option<Spanned<f64>>;
+    fn integer(&mut self, key: &str) -> Option<Spanned<i64>>;
+    /// An inline table of strings, such as `fields = { count = "counter" }`, in written order.
+    fn string_table(&mut self, key: &str) -> Option<Spanned<Vec<(SString<'i>, SString<'i>)>>>;
+}
+
+fn product<'i>(r: &mut impl Fields<'i>, span: Span) -> RawProduct<'i> {
+    RawProduct {
+        name: r.string("name"),
+        spec_version: r.string("spec-version"),
+        span,
+    }
+}
+
+fn category<'i>(r: &mut impl Fields<'i>, span: Span) -> RawCategory<'i> {
+    RawCategory {
+        id: r.string("id"),
+        title: r.string("title"),
+        summary: r.string("summary"),
+        span,
+    }
+}
+
+fn source<'i>(r: &mut impl Fields<'i>, span: Span) -> RawSource<'i> {
+    RawSource {
+        id: r.string("id"),
+        description: r.string("description"),
+        span,
+    }
+}
+
+fn item<'i>(r: &mut impl Fields<'i>, span: Span) -> RawItem<'i> {
+    RawItem {
+        id: r.string("id"),
+        category: r.string("category"),
+        label: r.string("label"),
+        description: r.string("description"),
+        purpose: r.string("purpose"),
+        path: r.string("path"),
+        value_type: r.string("type"),
+        keys: r.string_list("keys"),
+        optional_keys: r.string_list("optional-keys"),
+        key_pattern: r.string("key-pattern"),
+        max_keys: r.integer("max-keys"),
+        fields: r.string_table("fields"),
+        values: r.string_list("values"),
+        min: r.number("min"),
+        max: r.number("max"),
+        unit: r.string("unit"),
+        max_length: r.integer("max-length"),
+        max_items: r.integer("max-items"),
+        if_unavailable: r.string("if-unavailable"),
+        fallback: r.value("fallback"),
+        example: r.value("example"),
+        source: r.string("source"),
+        sensitivity: r.string("sensitivity"),
+        since: r.string("since"),
+        allow: r.string_list("allow"),
+        owner: r.string("owner"),
+        review: r.string("review"),
+        expires: r.string("expires"),
+        status: r.string("status"),
+        removed_in: r.string("removed-in"),
+        span,
+    }
+}
+
+fn object<'i>(r: &mut impl Fields<'i>, span: Span) -> RawObject<'i> {
+    RawObject {
+        path: r.string("path"),
+        if_unavailable: r.string("if-unavailable"),
+        span,
+    }
+}
+
 /// Byte offsets where a chunk starts: 0, and every line that is exactly a top-level
 /// `[[item]]`, `[[category]]` or `[[source]]` header (spaces and a comment allowed).
 fn chunk_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
     let mut starts = vec![0];
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        if offset > 0 && is_chunk_header(line) {
-            starts.push(offset);
+    for (i, &b) in bytes.iter().enumerate() {
+        // Only a line whose first non-blank byte is `[` can be a header: look no further
+        // into the others.
+        if b != b'\n' {
+            continue;
         }
-        offset += line.len();
+        let start = i + 1;
+        let first = bytes[start..]
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t'))
+            .map(|p| start + p);
+        if first.is_some_and(|f| bytes[f] == b'[') {
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |p| start + p + 1);
+            if is_chunk_header(&text[start..end]) {
+                starts.push(start);
+            }
+        }
     }
     starts
 }
@@ -418,39 +490,6 @@ impl<'a, 'i> Reader<'a, 'i> {
         self.diags.push(d);
     }
 
-    fn string(&mut self, key: &str) -> Option<SString<'i>> {
-        let (_, value) = self.get(key)?;
-        match value.get_ref() {
-            DeValue::String(s) => Some(Spanned::new(s.clone(), self.at(value))),
-            _ => {
-                self.wrong_kind(key, value, "a string");
-                None
-            }
-        }
-    }
-
-    fn string_list(&mut self, key: &str) -> Option<Spanned<Vec<SString<'i>>>> {
-        let (_, value) = self.get(key)?;
-        let DeValue::Array(array) = value.get_ref() else {
-            self.wrong_kind(key, value, "an array of strings");
-            return None;
-        };
-        let mut out = Vec::with_capacity(array.len());
-        for element in array.iter() {
-            match element.get_ref() {
-                DeValue::String(s) => out.push(Spanned::new(s.clone(), self.at(element))),
-                _ => self.wrong_kind(key, element, "an array of strings"),
-            }
-        }
-        Some(Spanned::new(out, self.at(value)))
-    }
-
-    /// Any TOML value (an example or a fallback); its type is checked during validation.
-    fn value(&mut self, key: &str) -> Option<Spanned<RawValue<'i>>> {
-        let (_, value) = self.get(key)?;
-        Some(self.raw_value(value))
-    }
-
     fn raw_value(&self, value: &TSpanned<DeValue<'i>>) -> Spanned<RawValue<'i>> {
         let raw = match value.get_ref() {
             DeValue::String(s) => RawValue::String(s.clone()),
@@ -476,59 +515,6 @@ impl<'a, 'i> Reader<'a, 'i> {
             ),
         };
         Spanned::new(raw, self.at(value))
-    }
-
-    /// A number, integer or float, as `f64` (bounds).
-    fn number(&mut self, key: &str) -> Option<Spanned<f64>> {
-        let (_, value) = self.get(key)?;
-        match self.raw_value(value) {
-            Spanned {
-                value: RawValue::Integer(i),
-                span,
-            } => Some(Spanned::new(i as f64, span)),
-            Spanned {
-                value: RawValue::Float(f),
-                span,
-            } if f.is_finite() => Some(Spanned::new(f, span)),
-            _ => {
-                self.wrong_kind(key, value, "a finite number");
-                None
-            }
-        }
-    }
-
-    fn integer(&mut self, key: &str) -> Option<Spanned<i64>> {
-        let (_, value) = self.get(key)?;
-        match self.raw_value(value) {
-            Spanned {
-                value: RawValue::Integer(i),
-                span,
-            } => Some(Spanned::new(i, span)),
-            _ => {
-                self.wrong_kind(key, value, "an integer");
-                None
-            }
-        }
-    }
-
-    /// An inline table of strings, such as `fields = { count = "counter" }`, in written order.
-    fn string_table(&mut self, key: &str) -> Option<Spanned<Vec<(SString<'i>, SString<'i>)>>> {
-        let (_, value) = self.get(key)?;
-        let DeValue::Table(table) = value.get_ref() else {
-            self.wrong_kind(key, value, "a table of strings");
-            return None;
-        };
-        let mut out = Vec::with_capacity(table.len());
-        for (k, v) in table.iter() {
-            match v.get_ref() {
-                DeValue::String(s) => out.push((
-                    Spanned::new(k.get_ref().clone(), self.at(k)),
-                    Spanned::new(s.clone(), self.at(v)),
-                )),
-                _ => self.wrong_kind(key, v, "a table of strings"),
-            }
-        }
-        Some(Spanned::new(out, self.at(value)))
     }
 
     fn table(&mut self, key: &str) -> Option<(&'a DeTable<'i>, Span)> {
@@ -582,6 +568,91 @@ impl<'a, 'i> Reader<'a, 'i> {
     }
 }
 
+impl<'i> Fields<'i> for Reader<'_, 'i> {
+    fn string(&mut self, key: &str) -> Option<SString<'i>> {
+        let (_, value) = self.get(key)?;
+        match value.get_ref() {
+            DeValue::String(s) => Some(Spanned::new(s.clone(), self.at(value))),
+            _ => {
+                self.wrong_kind(key, value, "a string");
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, key: &str) -> Option<Spanned<Vec<SString<'i>>>> {
+        let (_, value) = self.get(key)?;
+        let DeValue::Array(array) = value.get_ref() else {
+            self.wrong_kind(key, value, "an array of strings");
+            return None;
+        };
+        let mut out = Vec::with_capacity(array.len());
+        for element in array.iter() {
+            match element.get_ref() {
+                DeValue::String(s) => out.push(Spanned::new(s.clone(), self.at(element))),
+                _ => self.wrong_kind(key, element, "an array of strings"),
+            }
+        }
+        Some(Spanned::new(out, self.at(value)))
+    }
+
+    fn value(&mut self, key: &str) -> Option<Spanned<RawValue<'i>>> {
+        let (_, value) = self.get(key)?;
+        Some(self.raw_value(value))
+    }
+
+    fn number(&mut self, key: &str) -> Option<Spanned<f64>> {
+        let (_, value) = self.get(key)?;
+        match self.raw_value(value) {
+            Spanned {
+                value: RawValue::Integer(i),
+                span,
+            } => Some(Spanned::new(i as f64, span)),
+            Spanned {
+                value: RawValue::Float(f),
+                span,
+            } if f.is_finite() => Some(Spanned::new(f, span)),
+            _ => {
+                self.wrong_kind(key, value, "a finite number");
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, key: &str) -> Option<Spanned<i64>> {
+        let (_, value) = self.get(key)?;
+        match self.raw_value(value) {
+            Spanned {
+                value: RawValue::Integer(i),
+                span,
+            } => Some(Spanned::new(i, span)),
+            _ => {
+                self.wrong_kind(key, value, "an integer");
+                None
+            }
+        }
+    }
+
+    fn string_table(&mut self, key: &str) -> Option<Spanned<Vec<(SString<'i>, SString<'i>)>>> {
+        let (_, value) = self.get(key)?;
+        let DeValue::Table(table) = value.get_ref() else {
+            self.wrong_kind(key, value, "a table of strings");
+            return None;
+        };
+        let mut out = Vec::with_capacity(table.len());
+        for (k, v) in table.iter() {
+            match v.get_ref() {
+                DeValue::String(s) => out.push((
+                    Spanned::new(k.get_ref().clone(), self.at(k)),
+                    Spanned::new(s.clone(), self.at(v)),
+                )),
+                _ => self.wrong_kind(key, v, "a table of strings"),
+            }
+        }
+        Some(Spanned::new(out, self.at(value)))
+    }
+}
+
 fn article(kind: &str) -> String {
     match kind.chars().next() {
         Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {kind}"),
@@ -601,11 +672,167 @@ pub(crate) fn shorten(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synthetic;
 
     fn parsed(text: &str) -> (Option<Spec<'_>>, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let spec = parse(text, &mut diags);
         (spec, diags)
+    }
+
+    /// Both readings of `text`: the spec and the diagnostics, as text.
+    fn both_ways(text: &str) -> [String; 2] {
+        [true, false].map(|fast| {
+            let mut diags = Vec::new();
+            let spec = parse_with(text, &mut diags, fast);
+            format!("{spec:#?}\n{diags:#?}")
+        })
+    }
+
+    fn corpus() -> Vec<(String, String)> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../");
+        let mut out = Vec::new();
+        for dir in [
+            "spec",
+            "tests/fixtures/bad",
+            "tests/fixtures/lint",
+            "tests/fixtures/diff",
+            "tests/fixtures/camunda7",
+        ] {
+            let Ok(entries) = std::fs::read_dir(format!("{root}{dir}")) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if let (Some("toml"), Ok(text)) = (
+                    path.extension().and_then(|e| e.to_str()),
+                    std::fs::read_to_string(&path),
+                ) {
+                    out.push((path.display().to_string(), text));
+                }
+            }
+        }
+        out.push(("mixed".into(), synthetic::spec_mixed(40)));
+        out.push(("strings".into(), synthetic::spec_strings(40)));
+        out
+    }
+
+    /// Ways to write a part of an item, and whether the short way takes the chunk
+    /// (otherwise the full way reads it and reports what is wrong).
+    const VARIANTS: &[(&str, &str, bool)] = &[
+        ("label = \"Item 1\"", "label = 'Item 1'", true),
+        (
+            "label = \"Item 2\"",
+            "label = \"\"\"\nItem\\t2 \\u00e9\"\"\"",
+            true,
+        ),
+        (
+            "label = \"Item 3\"",
+            "\"label\" = \"Item \\\"3\\\"\" # a comment",
+            true,
+        ),
+        ("label = \"Item 4\"", "label.x = \"Item 4\"", false),
+        (
+            "label = \"Item 5\"",
+            "label = \"Item 5\"\nlabel = \"again\"",
+            false,
+        ),
+        (
+            "label = \"Item 6\"",
+            "label = \"Item 6\"\nunknown = 1",
+            false,
+        ),
+        ("label = \"Item 7\"", "label = 7", false),
+        ("label = \"Item 8\"", "label = 1979-05-27", false),
+        ("label = \"Item 9\"", "label = [\"a\",]", false),
+        (
+            "example = [\"8343cc7a-8ad1-42d4-97d2-43452c0bdfa3\"]",
+            "example = [\n  \"8343cc7a-8ad1-42d4-97d2-43452c0bdfa3\", # first\n]",
+            true,
+        ),
+        (
+            "example = { alpha = \"true\", beta = \"false\" }",
+            "example = {\n alpha = \"true\",\n beta = \"false\",\n}",
+            true,
+        ),
+        (
+            "example = { alpha = \"true\", beta = \"false\" }",
+            "example = { alpha = \"true\", alpha = \"false\" }",
+            false,
+        ),
+        ("example = 5", "example = 0x10", true),
+        ("example = 936", "example = 99999999999999999999", true),
+        ("example = 1.5", "example = inf", true),
+        ("min = 1", "min = 1e400", false),
+        ("max-keys = 500", "max-keys = 5.0", false),
+        (
+            "[[item]]\nid = \"item_20\"",
+            "[ [item] ]\nid = \"item_20\"",
+            false,
+        ),
+        (
+            "[[item]]\nid = \"item_21\"",
+            "[[item]] # comment\nid = \"item_21\"",
+            true,
+        ),
+        (
+            "[[item]]\nid = \"item_22\"",
+            "[item]\nid = \"item_22\"",
+            false,
+        ),
+        (
+            "[[item]]\nid = \"item_23\"",
+            "[[item.sub]]\nid = \"item_23\"",
+            false,
+        ),
+        (
+            "[[item]]\nid = \"item_24\"",
+            "[[item]]\n\tid\t=\t\"item_24\"\r",
+            true,
+        ),
+        ("[product]", "[product]\n[product]", false),
+    ];
+
+    fn variants() -> Vec<(&'static str, String, bool)> {
+        let mixed = synthetic::spec_mixed(40);
+        VARIANTS
+            .iter()
+            .map(|(from, to, plain)| {
+                assert!(mixed.contains(from), "{from}");
+                (*to, mixed.replacen(from, to, 1), *plain)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_short_way_reads_exactly_what_the_full_way_reads() {
+        let mut texts = corpus();
+        texts.extend(
+            variants()
+                .into_iter()
+                .map(|(to, text, _)| (to.to_owned(), text)),
+        );
+        assert!(texts.len() > 60, "{}", texts.len());
+        for (name, text) in texts {
+            let [fast, full] = both_ways(&text);
+            assert!(fast == full, "{name}:\n{fast}\n--- full:\n{full}");
+        }
+    }
+
+    #[test]
+    fn plain_chunks_take_the_short_way_and_others_the_full_way() {
+        let all_plain = |text: &str| {
+            let mut starts = chunk_starts(text);
+            starts.push(text.len());
+            starts.windows(2).all(|w| {
+                let mut part = Partial::default();
+                fast::read(&text[w[0]..w[1]], w[0], &mut part, &mut Vec::new())
+            })
+        };
+        assert!(all_plain(&synthetic::spec_mixed(14)));
+        for (to, text, plain) in variants() {
+            assert_eq!(all_plain(&text), plain, "{to}");
+        }
     }
 
     #[test]

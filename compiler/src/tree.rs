@@ -1,0 +1,73 @@
+//! The payload as a tree of JSON objects, built once from the item paths, for everything that
+//! walks the payload object by object: the generated structs and `collect()`, the JSON Schema
+//! and the example payload. It borrows every name from the spec.
+
+use crate::fastmap::FastMap;
+use crate::model::ValidSpec;
+use crate::types::IfUnavailable;
+
+/// One JSON object of the payload: its path and its members in first-appearance order.
+pub(crate) struct Object<'a> {
+    pub path: &'a [String],
+    pub members: Vec<Member<'a>>,
+    /// The rule of an `[[object]]` declared at this path: absent as a whole (`omit`) or `null`.
+    pub optional: Option<IfUnavailable>,
+}
+
+pub(crate) enum Member<'a> {
+    /// The key of a nested object, and the object's index.
+    Object(&'a str, usize),
+    /// The key of an item's value, and the item's index.
+    Leaf(&'a str, usize),
+}
+
+impl<'a> Member<'a> {
+    pub fn segment(&self) -> &'a str {
+        match self {
+            Member::Object(segment, _) | Member::Leaf(segment, _) => segment,
+        }
+    }
+}
+
+/// Every object of the payload; index 0 is the payload itself.
+pub(crate) fn objects(spec: &ValidSpec) -> Vec<Object<'_>> {
+    let mut objects = vec![Object {
+        path: &[],
+        members: Vec::new(),
+        optional: None,
+    }];
+    // (parent object, key) -> object
+    let mut index: FastMap<(usize, &str), usize> = FastMap::default();
+    for (item_index, item) in spec.items.iter().enumerate() {
+        let Some((leaf, parents)) = item.path.split_last() else {
+            continue;
+        };
+        let mut parent = 0;
+        for (depth, segment) in parents.iter().enumerate() {
+            parent = match index.get(&(parent, segment.as_str())) {
+                Some(&i) => i,
+                None => {
+                    let i = objects.len();
+                    objects.push(Object {
+                        path: &item.path[..=depth],
+                        members: Vec::new(),
+                        optional: None,
+                    });
+                    objects[parent].members.push(Member::Object(segment, i));
+                    index.insert((parent, segment.as_str()), i);
+                    i
+                }
+            };
+        }
+        objects[parent].members.push(Member::Leaf(leaf, item_index));
+    }
+    for declared in &spec.objects {
+        if let Some(object) = objects
+            .iter_mut()
+            .find(|o| o.path == declared.path.as_slice())
+        {
+            object.optional = Some(declared.if_unavailable);
+        }
+    }
+    objects
+}
