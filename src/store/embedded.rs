@@ -26,9 +26,9 @@ use crate::statefs;
 const LOCK: &str = "store.lock";
 const INSTALLATION: &str = "installation.json";
 const INSTALLATION_BACKUP: &str = "installation.backup.json";
-const SETTINGS: &str = "settings.json";
+pub(super) const SETTINGS: &str = "settings.json";
 const SETTINGS_BACKUP: &str = "settings.backup.json";
-const SEND_STATE: &str = "send-state.json";
+pub(super) const SEND_STATE: &str = "send-state.json";
 const SEND_STATE_BACKUP: &str = "send-state.backup.json";
 /// The reporting interval assumed when repairing a lost send state without being told one.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(24 * 3600);
@@ -310,6 +310,10 @@ fn load_installation(dir: &Path) -> Result<String, StoreError> {
 }
 
 impl StateStore for EmbeddedStore {
+    fn local_dir(&self) -> Option<&Path> {
+        Some(&self.dir)
+    }
+
     fn installation_id(&self) -> BoxFuture<'_, Result<String, StoreError>> {
         self.locked(load_installation)
     }

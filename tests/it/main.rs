@@ -12,6 +12,7 @@ mod consent;
 mod control;
 mod daemon;
 mod faults;
+mod follow;
 mod hardening;
 mod ops;
 mod presend;
