@@ -48,8 +48,9 @@ pub struct Config {
     /// may take over the period (a crashed sender's period is finished by another instance).
     pub send_lease: Duration,
     /// `telemetry.statePollSeconds`: how often the shared state is read again: the setting (to
-    /// follow changes made by another process or instance), and the send state after a failed
-    /// read or a lease held by another instance.
+    /// follow changes made by another process or instance, where they are not notified: see
+    /// [`crate::store::changes`]), and the send state after a failed read or a lease held by
+    /// another instance.
     pub state_poll: Duration,
     pub retry: RetryPolicy,
     pub http: HttpConfig,
