@@ -141,8 +141,9 @@ mod inotify {
 
     pub(super) fn watch_dir(dir: &Path) -> std::io::Result<Watcher> {
         let inotify = Inotify::init()?;
-        // What replaces, writes, removes or renames away a file, and the directory going away.
-        // Not opening or reading: every lock and every read would wake every process.
+        // What replaces, writes (also in place, by hand), removes or renames away a file, and
+        // the directory going away. Not opening, reading or locking, which every operation of
+        // every process does.
         let events = WatchMask::MOVED_TO
             | WatchMask::CLOSE_WRITE
             | WatchMask::DELETE
@@ -196,6 +197,63 @@ mod inotify {
                 }
             }
             Some("the notifications ended".to_owned())
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use std::sync::Arc;
+        use std::time::Duration;
+
+        use super::*;
+        use crate::clock::SystemClock;
+        use crate::store::embedded::EmbeddedStore;
+        use crate::store::{Settings, StateStore};
+
+        /// Every process following the directory wakes for every event it gets, even one it
+        /// then ignores: reading and locking the store must make none.
+        #[tokio::test]
+        async fn reading_the_store_makes_no_event() {
+            let dir = std::env::temp_dir().join(format!(
+                "ot-changes-reads-{}-{}",
+                std::process::id(),
+                fastrand::u32(..)
+            ));
+            let store =
+                EmbeddedStore::open(&dir, Arc::new(SystemClock)).unwrap_or_else(|e| panic!("{e}"));
+            // The first use creates the lock file and seeds the setting.
+            let _ = store
+                .settings(false)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut watcher = watch_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+            let _ = store
+                .settings(false)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let _ = store.send_state().await.unwrap_or_else(|e| panic!("{e}"));
+            // A write marks the end of the reads in the queue of events.
+            let marker = store.put_settings(Settings::seeded(true)).await;
+            assert!(marker.is_ok());
+            let mut before_marker = Vec::new();
+            loop {
+                let next = tokio::time::timeout(Duration::from_secs(10), watcher.events.next());
+                let Ok(Some(Ok(event))) = next.await else {
+                    panic!("the write was not notified; before it: {before_marker:?}");
+                };
+                let name = event.name.unwrap_or_default();
+                if name == crate::store::embedded::SETTINGS {
+                    break;
+                }
+                before_marker.push(name);
+            }
+            assert!(
+                before_marker
+                    .iter()
+                    .all(|n| n.to_string_lossy().ends_with(".tmp")),
+                "only the write's temporary file comes before it: {before_marker:?}"
+            );
+            let _ = std::fs::remove_dir_all(&dir);
         }
     }
 }

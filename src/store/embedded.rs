@@ -189,10 +189,16 @@ fn with_lock<T>(
     f: impl FnOnce(&Path) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     let path = dir.join(LOCK);
-    let lock = match statefs::open(
-        &path,
-        statefs::options().create(true).truncate(false).write(true),
-    ) {
+    // Opened for reading once it exists: closing a file opened for writing is an event that
+    // would wake every process following the directory (`super::changes`) at every operation.
+    let opened = match statefs::open(&path, statefs::options().read(true)) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => statefs::open(
+            &path,
+            statefs::options().create(true).truncate(false).write(true),
+        ),
+        opened => opened,
+    };
+    let lock = match opened {
         Ok(lock) => lock,
         // On a read-only file system nobody can write the store, so reading it unlocked is
         // safe (files are only ever replaced whole); a write still fails, with its own error.
