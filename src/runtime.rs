@@ -18,6 +18,7 @@ use crate::consent::{ApprovalKind, Consent, StoredApproval};
 use crate::scheduler::{AttemptObserver, Metrics, Scheduler};
 use crate::sender::{Sender, SenderError, Transport};
 use crate::sources::RealSources;
+use crate::store::changes::Changes;
 use crate::store::elasticsearch::ElasticsearchStore;
 use crate::store::embedded::EmbeddedStore;
 use crate::store::{Settings, StateStore, StoreError};
@@ -436,6 +437,11 @@ pub fn start_with(config: Config, options: Options) -> Result<Handle, StartError
         .build()
         .map_err(StartError::Thread)?;
     let handle = runtime.handle().clone();
+    // Made before the first look at the setting, so no change after that look is missed.
+    let changes = {
+        let _on = runtime.enter();
+        Changes::follow(&*shared.parts.store, shared.parts.config.state_poll)
+    };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let scheduler = Scheduler {
         config: Arc::clone(&shared.parts.config),
@@ -448,6 +454,7 @@ pub fn start_with(config: Config, options: Options) -> Result<Handle, StartError
         metrics: Arc::clone(&shared.metrics),
         unrecorded: None,
         disclosure: Some(Arc::clone(&shared.parts.disclosure)),
+        changes: changes.clone(),
         observer: Some(
             options
                 .observer
@@ -463,7 +470,7 @@ pub fn start_with(config: Config, options: Options) -> Result<Handle, StartError
         .spawn(move || {
             runtime.block_on(async move {
                 tokio::select! {
-                    () = supervise(thread_shared, scheduler) => {}
+                    () = supervise(thread_shared, scheduler, changes) => {}
                     _ = stop_rx => {}
                 }
             });
@@ -503,14 +510,14 @@ fn ledger_observer(dir: &std::path::Path) -> AttemptObserver {
 
 /// Loads the setting, follows its changes, and runs the scheduler; a panic anywhere in
 /// telemetry is caught and logged, and the scheduler starts again after a pause.
-async fn supervise(shared: Arc<Shared>, scheduler: Scheduler<RealSources>) {
+async fn supervise(shared: Arc<Shared>, scheduler: Scheduler<RealSources>, mut changes: Changes) {
     // Migrates a setting without approval first (see `Shared::migrate`), then applies it.
     shared.refresh().await;
-    let poller = {
+    let follower = {
         let shared = Arc::clone(&shared);
         async move {
             loop {
-                tokio::time::sleep(shared.parts.config.state_poll).await;
+                changes.setting().await;
                 shared.refresh().await;
             }
         }
@@ -532,7 +539,7 @@ async fn supervise(shared: Arc<Shared>, scheduler: Scheduler<RealSources>) {
             }
         }
     };
-    tokio::join!(poller, run);
+    tokio::join!(follower, run);
 }
 
 impl Handle {

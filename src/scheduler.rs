@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::generated::collect;
 use crate::generated::sources::Sources;
 use crate::sender::{Outcome, Transport};
+use crate::store::changes::Changes;
 use crate::store::{Attempt, PeriodEnd, StateStore};
 
 /// Counters since start, for `GET /metrics` ([`crate::metrics`]) and tests.
@@ -65,6 +66,7 @@ impl<S: Sources> Clone for Scheduler<S> {
             observer: self.observer.clone(),
             unrecorded: self.unrecorded.clone(),
             disclosure: self.disclosure.clone(),
+            changes: self.changes.clone(),
         }
     }
 }
@@ -87,6 +89,8 @@ pub struct Scheduler<S: Sources> {
     /// compared with it ([`crate::consent::evaluate`]). `None` only where the caller decides
     /// consent itself through `enabled` (tests of the scheduling alone).
     pub disclosure: Option<Arc<telemetry_types::consent::Approval>>,
+    /// Tells of changes of the send state made by other instances, where the store can.
+    pub changes: Changes,
 }
 
 /// Waits until `enabled` becomes false (or its sender is gone).
@@ -192,9 +196,12 @@ impl<S: Sources + Send + Sync + 'static> Scheduler<S> {
             {
                 Ok(true) => self.run_period(&period, due).await,
                 Ok(false) => {
-                    // Another instance sends for this period (or already has): look again later.
+                    // Another instance sends for this period (or already has): look again when
+                    // it changes the send state, or when its lease may have run out (it may
+                    // have died without a word).
                     let pause = self.config.state_poll.min(self.lease_ttl());
-                    let _ = unless_off(&mut self.enabled, tokio::time::sleep(pause)).await;
+                    let changed = self.changes.send_state_or(pause);
+                    let _ = unless_off(&mut self.enabled, changed).await;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot take the send lease; trying again later");

@@ -99,16 +99,14 @@ fn stages(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("validate", n), |b| {
         b.iter(|| {
             let mut diags = Vec::new();
-            black_box(telemetry_spec::stages::validate(
-                &file, &parsed, &mut diags,
-            ))
+            black_box(telemetry_spec::stages::validate(&file, &parsed, &mut diags))
         })
     });
     // Each page includes preparing the pages (templates compiled, the context built).
     let page = |b: &mut criterion::Bencher<'_>, html: bool| {
         b.iter(|| {
-            let pages = telemetry_spec::Pages::new(&spec, &templates)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let pages =
+                telemetry_spec::Pages::new(&spec, &templates).unwrap_or_else(|e| panic!("{e}"));
             let mut sink = std::io::sink();
             let written = if html {
                 pages.write_html(&mut sink)

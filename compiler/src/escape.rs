@@ -75,6 +75,7 @@ pub fn escape_html(text: &str) -> String {
 }
 
 /// [`escape_html`], appended to `out`.
+#[cfg(feature = "docs")]
 pub fn escape_html_into(out: &mut String, text: &str) {
     let rest = plain_prefix(out, text, |b| {
         matches!(b, b'<' | b'>' | b'&' | b'"' | b'\'' | b'\r' | b'\n')

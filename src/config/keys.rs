@@ -118,7 +118,7 @@ pub static KEYS: &[Key] = &[
         name: "telemetry.statePollSeconds",
         env: None,
         default: Preset::Value("30"),
-        doc: "how often the shared setting and send state are read again",
+        doc: "how often the shared state is read again where changes are not notified (the embedded store watches its directory)",
         rule: Rule::Number(|d, s| set(&mut d.config.state_poll, rules::pause(s))),
     },
     Key {

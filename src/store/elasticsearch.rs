@@ -11,8 +11,9 @@
 //!
 //! - `GET /_cluster/health`, `HEAD /<index>`, `PUT /<index>` (explicit mappings) when first used;
 //! - `POST /<prefix>-metadata/_update/1?retry_on_conflict=5&refresh=true&_source=true`;
-//! - `PUT /<prefix>-settings/_create/1?refresh=true`, `GET /<prefix>-settings/_doc/1`,
-//!   `PUT /<prefix>-settings/_doc/1?refresh=true`, and once after an upgrade
+//! - `GET /<prefix>-settings/_doc/1`, `PUT /<prefix>-settings/_create/1?refresh=true` (only
+//!   while there is no setting), `PUT /<prefix>-settings/_doc/1?refresh=true`, and once after
+//!   an upgrade
 //!   `PUT /<prefix>-settings/_doc/1?if_seq_no=N&if_primary_term=M&refresh=true`;
 //! - `GET /<prefix>-telemetry/_doc/send-state`, `PUT /<prefix>-telemetry/_create/send-state`,
 //!   `PUT /<prefix>-telemetry/_doc/send-state?if_seq_no=N&if_primary_term=M&refresh=true`.
@@ -363,6 +364,10 @@ impl StateStore for ElasticsearchStore {
         Box::pin(async move {
             self.ensure_ready().await?;
             let index = self.index("settings");
+            // Read first: this runs at every poll, and a poll must not write to the cluster.
+            if let Some(stored) = self.get::<Settings>(&index, "1").await?.doc {
+                return Ok(stored);
+            }
             let seeded = Settings::seeded(initialize);
             let body = serde_json::to_value(&seeded).map_err(|e| other(e.to_string()))?;
             let a = self

@@ -26,9 +26,9 @@ use crate::statefs;
 const LOCK: &str = "store.lock";
 const INSTALLATION: &str = "installation.json";
 const INSTALLATION_BACKUP: &str = "installation.backup.json";
-const SETTINGS: &str = "settings.json";
+pub(super) const SETTINGS: &str = "settings.json";
 const SETTINGS_BACKUP: &str = "settings.backup.json";
-const SEND_STATE: &str = "send-state.json";
+pub(super) const SEND_STATE: &str = "send-state.json";
 const SEND_STATE_BACKUP: &str = "send-state.backup.json";
 
 /// The installation document, shaped like Optimize's metadata document.
@@ -188,10 +188,16 @@ fn with_lock<T>(
     f: impl FnOnce(&Path) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     let path = dir.join(LOCK);
-    let lock = match statefs::open(
-        &path,
-        statefs::options().create(true).truncate(false).write(true),
-    ) {
+    // Opened for reading once it exists: closing a file opened for writing is an event that
+    // would wake every process following the directory (`super::changes`) at every operation.
+    let opened = match statefs::open(&path, statefs::options().read(true)) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => statefs::open(
+            &path,
+            statefs::options().create(true).truncate(false).write(true),
+        ),
+        opened => opened,
+    };
+    let lock = match opened {
         Ok(lock) => lock,
         // On a read-only file system nobody can write the store, so reading it unlocked is
         // safe (files are only ever replaced whole); a write still fails, with its own error.
@@ -309,6 +315,10 @@ fn load_installation(dir: &Path) -> Result<String, StoreError> {
 }
 
 impl StateStore for EmbeddedStore {
+    fn local_dir(&self) -> Option<&Path> {
+        Some(&self.dir)
+    }
+
     fn installation_id(&self) -> BoxFuture<'_, Result<String, StoreError>> {
         self.locked(load_installation)
     }

@@ -3,6 +3,7 @@
 //! send lease). The trait lets the single-host embedded store and the cluster-wide store share
 //! the scheduler.
 
+pub mod changes;
 pub mod elasticsearch;
 pub mod embedded;
 
@@ -174,6 +175,12 @@ pub enum StoreError {
 /// The persistent state. Every method is one atomic step, safe to call from several processes
 /// (embedded store) or instances (cluster store) at once.
 pub trait StateStore: Send + Sync + std::fmt::Debug {
+    /// The directory of the state when it is local files that other processes change too: the
+    /// runtime then follows it through notifications instead of polling it ([`changes`]).
+    fn local_dir(&self) -> Option<&std::path::Path> {
+        None
+    }
+
     /// The installation id, created (a random UUID) if there is none yet; never replaced.
     fn installation_id(&self) -> BoxFuture<'_, Result<String, StoreError>>;
 

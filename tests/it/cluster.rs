@@ -126,6 +126,15 @@ fn the_setting_is_seeded_once_and_one_racer_wins_each_period_on_every_flavour() 
             seeded.windows(2).all(|w| w[0] == w[1]),
             "{flavor:?}: one seed wins: {seeded:?}"
         );
+        // Every instance reads the setting every `statePollSeconds`: a read must not write.
+        let before = es.calls().len();
+        let again = block_on(stores[0].settings(!seeded[0])).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.metadata_telemetry_enabled, seeded[0], "{flavor:?}");
+        assert_eq!(
+            es.calls()[before..],
+            ["GET /optimize-settings/_doc/1".to_owned()],
+            "{flavor:?}: reading the stored setting"
+        );
         let won = race(8, {
             let stores = Arc::clone(&stores);
             move |i| {

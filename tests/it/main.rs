@@ -14,6 +14,7 @@ mod consent;
 mod control;
 mod daemon;
 mod faults;
+mod follow;
 mod hardening;
 mod ops;
 mod presend;

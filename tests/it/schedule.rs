@@ -14,6 +14,7 @@ use optimize_telemetry::generated::sources::*;
 use optimize_telemetry::scheduler::{Metrics, Scheduler};
 use optimize_telemetry::sender::{Outcome, Transport};
 use optimize_telemetry::store::StateStore;
+use optimize_telemetry::store::changes::Changes;
 use optimize_telemetry::store::embedded::EmbeddedStore;
 use optimize_telemetry::store::{Attempt, PeriodEnd, SendState, Settings, StoreError};
 use test_support::ConfigBuilder;
@@ -172,6 +173,7 @@ impl Harness {
             unrecorded: None,
             // Consent is decided through `enabled` here: these tests are about timing.
             disclosure: None,
+            changes: Changes::polling(self.cfg.state_poll),
         };
         tokio::spawn(s.run())
     }
