@@ -417,8 +417,8 @@ fn generate(
     let threads = crate::parallel::threads_for(spec.items.len(), PARALLEL_ITEMS);
     let rendered = crate::parallel::map(&GENERATED_FILES, threads, |name| {
         output::render(&out.join(name), check, |w| match *name {
-            "telemetry.md" => pages.write_markdown(w).map_err(output::Error::Docs),
-            "telemetry.html" => pages.write_html(w).map_err(output::Error::Docs),
+            "telemetry.md" => pages.write_markdown(w).map_err(output::Error::from),
+            "telemetry.html" => pages.write_html(w).map_err(output::Error::from),
             _ => crate::schema::write_schema(spec, w).map_err(output::Error::Io),
         })
     });

@@ -15,6 +15,16 @@ pub(super) enum Error {
     Io(std::io::Error),
 }
 
+impl From<crate::docs::DocsError> for Error {
+    /// A page that could not be written is an I/O failure like any other file's.
+    fn from(err: crate::docs::DocsError) -> Self {
+        match err {
+            crate::docs::DocsError::Write { source, .. } => Error::Io(source),
+            other => Error::Docs(other),
+        }
+    }
+}
+
 /// What rendering found.
 #[derive(Debug)]
 pub(super) enum Outcome {
