@@ -2,7 +2,7 @@
 //! telemetry off through another process: from the file system's notifications where the state
 //! is local files (the embedded store, inotify on Linux), otherwise by reading it again every
 //! `telemetry.statePollSeconds` (the Elasticsearch store). A runtime that is told of changes
-//! wakes for nothing between reports.
+//! sleeps until its next report unless the state changes.
 //!
 //! The state directory is watched, not the files: every write renames a new file over the old
 //! one, which a watch on the old file would not see. Events are filtered by file name (the lock
