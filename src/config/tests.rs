@@ -13,6 +13,14 @@ fn parse(text: &str) -> Result<Config, ConfigError> {
     Config::parse("t.toml", text, &no_env)
 }
 
+/// The whole error of a refused configuration; a test fails if it is accepted.
+fn error(text: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
+    match Config::parse("t.toml", text, env) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("accepted:\n{text}"),
+    }
+}
+
 #[test]
 fn shown_urls_hide_credentials_and_query_values() {
     let url = |t: &str| reqwest::Url::parse(t).unwrap_or_else(|e| panic!("{e}"));
@@ -37,15 +45,15 @@ fn credentials_in_urls_are_refused_without_repeating_them() {
             "engines",
         ),
     ] {
-        let err = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = error(text, &no_env);
         assert!(err.contains("must not hold credentials"), "{key}: {err}");
         assert!(err.contains(key), "{key}: {err}");
         assert!(!err.contains("s3cret"), "{key}: {err}");
     }
-    let hint = parse("[elasticsearch]\nurl = \"http://e:s3cret@127.0.0.1:9200\"")
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let hint = error(
+        "[elasticsearch]\nurl = \"http://e:s3cret@127.0.0.1:9200\"",
+        &no_env,
+    );
     assert!(
         hint.contains("passwordFile") && hint.contains("apiKeyFile"),
         "{hint}"
@@ -54,10 +62,10 @@ fn credentials_in_urls_are_refused_without_repeating_them() {
 
 #[test]
 fn a_secret_pasted_as_a_password_file_is_not_echoed() {
-    let err = parse("[elasticsearch]\nusername = \"elastic\"\npasswordFile = \"hunter2-s3cret\"")
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err = error(
+        "[elasticsearch]\nusername = \"elastic\"\npasswordFile = \"hunter2-s3cret\"",
+        &no_env,
+    );
     assert!(err.contains("elasticsearch.passwordFile"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
@@ -88,16 +96,10 @@ fn metrics_public_is_read_from_the_file_and_the_environment() {
     let c = Config::parse("t.toml", "[control]\nmetricsPublic = true\n", &env)
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!c.control.metrics_public, "the environment wins");
-    let err = parse("[control]\nmetricsPublic = \"yes\"\n")
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err = error("[control]\nmetricsPublic = \"yes\"\n", &no_env);
     assert!(err.starts_with("t.toml:2:17: error: invalid type"), "{err}");
     let env = |k: &str| (k == "OPTIMIZE_TELEMETRY_METRICS_PUBLIC").then(|| "yes".to_owned());
-    let err = Config::parse("t.toml", "", &env)
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err = error("", &env);
     assert_eq!(
         err,
         "environment OPTIMIZE_TELEMETRY_METRICS_PUBLIC: error: `control.metricsPublic` must be true or false"
@@ -137,10 +139,7 @@ fn errors_name_the_key_and_the_line() {
         ),
     ];
     for (text, expected) in cases {
-        let err = parse(text)
-            .err()
-            .unwrap_or_else(|| panic!("{text} must be refused"))
-            .to_string();
+        let err = error(text, &no_env);
         assert!(err.starts_with(expected), "{err}\nexpected: {expected}");
     }
 }
@@ -173,10 +172,10 @@ fn tokens_are_digests_and_never_shown() {
         !format!("{c:?}").contains("9f86d0"),
         "the digest must not appear in debug output"
     );
-    let err = parse("[[control.tokens]]\nuserId = \"demo\"\nsha256 = \"test\"\n")
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err = error(
+        "[[control.tokens]]\nuserId = \"demo\"\nsha256 = \"test\"\n",
+        &no_env,
+    );
     assert!(
         err.starts_with("t.toml:3:10: error: `control.tokens.sha256` must be the 64 hex digits"),
         "{err}"
@@ -198,10 +197,7 @@ fn environment_overrides_the_file_and_is_named_in_errors() {
         Some("https://telemetry.example.invalid/pings")
     );
     let env = |k: &str| (k == "OPTIMIZE_TELEMETRY_INTERVAL_HOURS").then(|| "never".to_owned());
-    let err = Config::parse("t.toml", "", &env)
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err = error("", &env);
     assert_eq!(
         err,
         "environment OPTIMIZE_TELEMETRY_INTERVAL_HOURS: error: `telemetry.reportingIntervalInHours` must be a number of hours greater than 0 (at least one second)"
