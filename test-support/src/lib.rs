@@ -1,6 +1,6 @@
 //! What the integration tests of both packages share: the workspace's paths, the real spec
 //! validated, the settings that keep every snapshot in the top-level `snapshots/`, and a
-//! builder for the runtime's configuration file. A dev-dependency only; it knows the runtime
+//! builder for the runtime's configuration file, and temporary directories. A dev-dependency only; it knows the runtime
 //! by its file format, never by its types, so it does not depend on the runtime.
 
 pub mod config;
@@ -9,7 +9,41 @@ pub use config::ConfigBuilder;
 // The snapshot macro names insta through this crate, so its users need not.
 pub use insta;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A fresh directory under the system temp dir, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        // Unique within this process (tests run on several threads) and across processes.
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "ot-test-{name}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot create `{}`: {e}", dir.display()));
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 /// The workspace root (this crate lives in `test-support/`).
 pub fn repo_root() -> PathBuf {

@@ -3,6 +3,8 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use test_support::TempDir;
+
 use crate::{repo_root, synthetic};
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
@@ -147,19 +149,12 @@ fn warnings_fail_check_only_when_denied() {
     assert_eq!(out.status.code(), Some(1));
 }
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("telemetry-spec-it-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    dir
-}
-
 /// A template that fails while rendering (after the first file may already be written) leaves
 /// the output directory as it was: no page published, no temporary file left, on a small spec
 /// (files one after the other) and on a large one (files on several threads).
 #[test]
 fn a_template_failing_mid_render_publishes_nothing() {
-    let dir = temp_dir("generate-fails");
+    let dir = TempDir::new("generate-fails");
     let templates = dir.join("templates");
     std::fs::create_dir_all(&templates).unwrap_or_else(|e| panic!("{e}"));
     for name in ["telemetry.md.hbs", "telemetry.html.hbs", "disclosure.toml"] {
@@ -204,13 +199,12 @@ fn a_template_failing_mid_render_publishes_nothing() {
             .unwrap_or_default();
         assert!(left.is_empty(), "{}: left {left:?}", spec.display());
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn generate_writes_once_then_leaves_files_alone_and_check_reports_staleness() {
-    let dir = temp_dir("generate");
-    let out_arg = dir.display().to_string();
+    let dir = TempDir::new("generate");
+    let out_arg = dir.path().display().to_string();
     let first = run(&["generate", "--out", &out_arg], None);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     assert_eq!(text(&first.stderr).matches(": written").count(), 3);
@@ -250,7 +244,6 @@ fn generate_writes_once_then_leaves_files_alone_and_check_reports_staleness() {
         !dir.join("payload.schema.json").exists(),
         "--check writes nothing"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -200,15 +200,13 @@ fn diff_fail_on_exits_three_at_or_above_the_gate() {
         "sensitivity = \"technical\"",
         1,
     );
-    let dir = std::env::temp_dir().join(format!("gate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let dir = test_support::TempDir::new("gate");
     let file = dir.join("unapproved.toml");
     std::fs::write(&file, unapproved).unwrap_or_else(|e| panic!("{e}"));
     let file = file.display().to_string();
     let (code, _, err) = cli(&["diff", base, &file, "--fail-on", "needs-review"]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("the spec change is needs-review"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
     let removed = "tests/fixtures/diff/removed.toml";
     let (code, out, _) = cli(&[
         "diff",
@@ -229,8 +227,7 @@ fn diff_fail_on_exits_three_at_or_above_the_gate() {
 
 #[test]
 fn check_fails_on_an_expired_item_and_warns_before() {
-    let dir = std::env::temp_dir().join(format!("telemetry-spec-expiry-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let dir = test_support::TempDir::new("expiry");
     let spec = dir.join("spec.toml");
     let text =
         fixture("base.toml").replacen("expires = \"2099-12-31\"", "expires = \"2030-01-31\"", 1);
@@ -294,7 +291,6 @@ fn check_fails_on_an_expired_item_and_warns_before() {
         assert_eq!(err.contains("W0007"), warned, "{version}: {err}");
         assert_eq!(code, u8::from(version == "2.1.0-rc.2"), "{version}: {err}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

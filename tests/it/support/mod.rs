@@ -9,37 +9,8 @@ pub mod server;
 pub mod tls;
 pub mod webdriver;
 
-use std::path::PathBuf;
-
-/// A fresh directory under the system temp dir, removed when dropped.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "ot-it-{name}-{}-{:08x}",
-            std::process::id(),
-            fastrand::u32(..)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-
-    pub fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+/// Shared with the compiler's tests.
+pub use test_support::TempDir;
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes (real time, for tests that
 /// involve real sockets and threads).
