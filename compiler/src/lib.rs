@@ -119,8 +119,11 @@ pub(crate) fn check_owned(name: &str, bytes: Vec<u8>) -> Checked {
 fn check_text(name: &str, text: String, utf8: bool, mut diagnostics: Vec<Diagnostic>) -> Checked {
     let file = SourceFile::new(name, text);
     let spec = if utf8 {
-        parse::parse(file.text(), &mut diagnostics)
-            .and_then(|spec| validate::validate(&file, &spec, &mut diagnostics))
+        match check_in_groups(&file, &mut diagnostics) {
+            Some(spec) => spec,
+            None => parse::parse(file.text(), &mut diagnostics)
+                .and_then(|spec| validate::validate(&file, &spec, &mut diagnostics)),
+        }
     } else {
         None
     };
@@ -133,6 +136,28 @@ fn check_text(name: &str, text: String, utf8: bool, mut diagnostics: Vec<Diagnos
         spec,
         diagnostics,
     }
+}
+
+/// Parses and validates the items group by group (see [`parse::cut`]): `None`, with
+/// `diagnostics` untouched, when the spec is not plain enough for that, and the whole spec is
+/// then parsed and validated at once.
+fn check_in_groups(
+    file: &SourceFile,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Option<ValidSpec>> {
+    let text = file.text();
+    let cut = parse::cut(text)?;
+    let mut found = cut.diags;
+    let valid = validate::validate_groups(
+        file,
+        &cut.head,
+        &cut.groups,
+        cut.threads,
+        |group| parse::read_items(text, group),
+        &mut found,
+    )?;
+    diagnostics.append(&mut found);
+    Some(valid)
 }
 
 /// [`check`], then the expiry of every item judged at `at` (see [`expiry`]): an expired item is
@@ -188,4 +213,111 @@ pub fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
 pub fn load(path: &Path) -> Result<Checked, LoadError> {
     let bytes = read(path)?;
     Ok(check_owned(&path.display().to_string(), bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every spec of the repository, the synthetic ones, and edits of a large one whose
+    /// problems lie across groups of items.
+    fn corpus() -> Vec<(String, String)> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../");
+        let mut out = Vec::new();
+        for dir in [
+            "spec",
+            "tests/fixtures/bad",
+            "tests/fixtures/lint",
+            "tests/fixtures/diff",
+            "tests/fixtures/camunda7",
+        ] {
+            let entries =
+                std::fs::read_dir(format!("{root}{dir}")).unwrap_or_else(|e| panic!("{dir}: {e}"));
+            for path in entries.flatten().map(|e| e.path()) {
+                // Bytes that are not UTF-8 never reach parsing.
+                if let (Some("toml"), Ok(text)) = (
+                    path.extension().and_then(|e| e.to_str()),
+                    std::fs::read_to_string(&path),
+                ) {
+                    out.push((path.display().to_string(), text));
+                }
+            }
+        }
+        let large = synthetic::spec_mixed(300);
+        let edits: [(&str, &str, &str); 7] = [
+            (
+                "unknown key in [product]",
+                "spec-version = \"1.0.0\"",
+                "spec-version = \"1.0.0\"\ncolour = \"blue\"",
+            ),
+            ("duplicate id", "id = \"item_250\"", "id = \"item_3\""),
+            (
+                "path inside another",
+                "path = \"group2.section5.field-251\"",
+                "path = \"group0.section0.field-0.x\"",
+            ),
+            (
+                "category after the items",
+                "[[category]]",
+                "[[source]]\nid = \"late\"\ndescription = \"Late.\"\n\n[[category]]",
+            ),
+            (
+                "product after an item",
+                "[[item]]\nid = \"item_299\"",
+                "[product]\nname = \"again\"\n\n[[item]]\nid = \"item_299\"",
+            ),
+            (
+                "unknown key",
+                "id = \"item_120\"",
+                "id = \"item_120\"\ncolour = \"blue\"",
+            ),
+            ("wrong kind", "id = \"item_140\"", "id = 140"),
+        ];
+        for (name, from, to) in edits {
+            assert!(large.contains(from), "{name}: {from}");
+            out.push((name.to_owned(), large.replacen(from, to, 1)));
+        }
+        out.push(("mixed".into(), large));
+        out.push(("strings".into(), synthetic::spec_strings(500)));
+        out
+    }
+
+    fn whole(name: &str, text: &str) -> (Option<ValidSpec>, Vec<Diagnostic>) {
+        let file = SourceFile::new(name, text.to_owned());
+        let mut diags = Vec::new();
+        let spec = parse::parse(file.text(), &mut diags)
+            .and_then(|spec| validate::validate(&file, &spec, &mut diags));
+        (spec, diags)
+    }
+
+    #[test]
+    fn items_checked_group_by_group_give_exactly_what_the_whole_spec_gives() {
+        let mut grouped = 0;
+        for (name, text) in corpus() {
+            let file = SourceFile::new(&name, text.clone());
+            let mut diags = Vec::new();
+            let Some(spec) = check_in_groups(&file, &mut diags) else {
+                assert!(diags.is_empty(), "{name}: a refused cut reports nothing");
+                continue;
+            };
+            grouped += 1;
+            let (whole_spec, whole_diags) = whole(&name, &text);
+            assert_eq!(spec, whole_spec, "{name}");
+            assert_eq!(format!("{diags:?}"), format!("{whole_diags:?}"), "{name}");
+        }
+        assert!(grouped >= 20, "only {grouped} specs were checked in groups");
+    }
+
+    #[test]
+    fn a_spec_whose_items_are_not_all_plain_is_checked_whole() {
+        let text = synthetic::spec_strings(200).replacen(
+            "[[item]]\nid = \"item_150\"",
+            "[[item]]\nid = \"item_150\"\n[product]\nname = \"again\"",
+            1,
+        );
+        let file = SourceFile::new("t.toml", text);
+        assert!(check_in_groups(&file, &mut Vec::new()).is_none());
+        let checked = check("t.toml", file.text().as_bytes());
+        assert!(checked.has_errors(), "the second [product] is reported");
+    }
 }

@@ -15,43 +15,31 @@ use toml_parser::decoder::ScalarKind;
 use toml_parser::parser::{Event, EventKind, RecursionGuard, ValidateWhitespace};
 
 use super::{
-    CATEGORY_KEYS, Fields, ITEM_KEYS, OBJECT_KEYS, PRODUCT_KEYS, Partial, SOURCE_KEYS, category,
-    item, object, product, source,
+    CATEGORY_KEYS, Fields, ITEM_KEYS, OBJECT_KEYS, PRODUCT_KEYS, Partial, SOURCE_KEYS, Way,
+    category, item, object, product, source,
 };
 use crate::model::{RawValue, SString, Spanned};
 use crate::source::Span;
 
 /// The nesting toml allows (its own limit), so that both ways accept the same documents.
-const DEPTH: u32 = 80;
+pub(super) const DEPTH: u32 = 80;
 
 /// Reads `chunk`, which starts at byte `base` of the document, into `part`. `false`: the chunk
 /// is not plain enough (see the module documentation) and `part` is unchanged. `events` is a
-/// buffer reused from chunk to chunk.
+/// buffer reused from chunk to chunk. With `way` [`Way::Scan`], the plainest chunks (nearly all
+/// of them) are first scanned by hand (see `scan`).
 pub(super) fn read<'t>(
     chunk: &'t str,
     base: usize,
     part: &mut Partial<'t>,
     events: &mut Vec<Event>,
+    way: Way,
 ) -> bool {
-    let text = Source::new(chunk);
-    let tokens = text.lex().into_vec();
-    events.clear();
-    let mut error = None;
-    {
-        let mut whitespace = ValidateWhitespace::new(events, text);
-        let mut guard = RecursionGuard::new(&mut whitespace, DEPTH);
-        toml_parser::parser::parse_document(&tokens, &mut guard, &mut error);
-    }
-    if error.is_some() {
-        return false;
-    }
-    let mut cursor = Cursor {
-        events,
-        at: 0,
-        source: text,
-        base,
+    let scanned = match way {
+        Way::Scan => super::scan::tables(chunk, base),
+        Way::Events | Way::Full => None,
     };
-    let Some(tables) = cursor.document() else {
+    let Some(tables) = scanned.or_else(|| by_events(chunk, base, events)) else {
         return false;
     };
     // Straight into `part` (a chunk is one item, and moving items again costs), taken back
@@ -91,8 +79,31 @@ pub(super) fn read<'t>(
     true
 }
 
+/// The tables of `chunk` read from toml_parser's events, or `None` if it is not plain.
+fn by_events<'t>(chunk: &'t str, base: usize, events: &mut Vec<Event>) -> Option<Vec<Table<'t>>> {
+    let text = Source::new(chunk);
+    let tokens = text.lex().into_vec();
+    events.clear();
+    let mut error = None;
+    {
+        let mut whitespace = ValidateWhitespace::new(events, text);
+        let mut guard = RecursionGuard::new(&mut whitespace, DEPTH);
+        toml_parser::parser::parse_document(&tokens, &mut guard, &mut error);
+    }
+    if error.is_some() {
+        return None;
+    }
+    let mut cursor = Cursor {
+        events,
+        at: 0,
+        source: text,
+        base,
+    };
+    cursor.document()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Product,
     Category,
     Source,
@@ -102,7 +113,7 @@ enum Kind {
 
 impl Kind {
     /// The table a header opens: `[product]` is a table, the others arrays of tables.
-    fn of(name: &str, array: bool) -> Option<Kind> {
+    pub(super) fn of(name: &str, array: bool) -> Option<Kind> {
         match (name, array) {
             ("product", false) => Some(Kind::Product),
             ("category", true) => Some(Kind::Category),
@@ -113,7 +124,7 @@ impl Kind {
         }
     }
 
-    fn keys(self) -> &'static [&'static str] {
+    pub(super) fn keys(self) -> &'static [&'static str] {
         match self {
             Kind::Product => PRODUCT_KEYS,
             Kind::Category => CATEGORY_KEYS,
@@ -124,13 +135,13 @@ impl Kind {
     }
 }
 
-type Entry<'t> = (SString<'t>, Option<Spanned<RawValue<'t>>>);
+pub(super) type Entry<'t> = (SString<'t>, Option<Spanned<RawValue<'t>>>);
 
-struct Table<'t> {
-    kind: Kind,
+pub(super) struct Table<'t> {
+    pub(super) kind: Kind,
     /// The header, as the full reading spans a table.
-    span: Span,
-    entries: Vec<Entry<'t>>,
+    pub(super) span: Span,
+    pub(super) entries: Vec<Entry<'t>>,
 }
 
 struct Cursor<'e, 't> {

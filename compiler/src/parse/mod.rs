@@ -12,6 +12,7 @@ use crate::model::{
 use crate::source::Span;
 
 mod fast;
+mod scan;
 
 const TOP_KEYS: &[&str] = &["product", "category", "source", "item", "object"];
 const OBJECT_KEYS: &[&str] = &["path", "if-unavailable"];
@@ -83,12 +84,26 @@ pub fn parse<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>>
 const CHUNK_HEADERS: &[&str] = &["item", "category", "source", "object"];
 
 fn parse_text<'t>(text: &'t str, diags: &mut Vec<Diagnostic>) -> Option<Spec<'t>> {
-    parse_with(text, diags, true)
+    parse_with(text, diags, Way::Scan)
 }
 
-/// `fast`: try [`fast::read`] on each chunk before the full reading (`false` only for tests
-/// that hold the two against each other).
-fn parse_with<'t>(text: &'t str, diags: &mut Vec<Diagnostic>, fast: bool) -> Option<Spec<'t>> {
+/// The ways a chunk may be read, shortest first; each falls back to the next. Only tests,
+/// which hold the three against each other, start anywhere but at [`Way::Scan`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    /// [`scan::tables`], the hand-written scanner.
+    Scan,
+    /// [`fast::read`] on toml_parser's events.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "only tests start at the events")
+    )]
+    Events,
+    /// The `toml` crate's document, which also reports every error.
+    Full,
+}
+
+fn parse_with<'t>(text: &'t str, diags: &mut Vec<Diagnostic>, way: Way) -> Option<Spec<'t>> {
     // The TOML parser buffers every token and event of its input, several times the size of
     // the text. Parsing the spec one `[[item]]`/`[[category]]`/`[[source]]` block at a time keeps
     // that buffer to one block, so memory grows with the spec, not with the parser's tokens,
@@ -109,7 +124,7 @@ fn parse_with<'t>(text: &'t str, diags: &mut Vec<Diagnostic>, fast: bool) -> Opt
     // A panicking parser counts as a failed cut: the whole document is parsed again at once.
     let parts = crate::parallel::map(&groups, threads, |group| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            parse_chunks(text, group, fast)
+            parse_chunks(text, group, way)
         }))
         .ok()
         .flatten()
@@ -134,7 +149,7 @@ fn parse_with<'t>(text: &'t str, diags: &mut Vec<Diagnostic>, fast: bool) -> Opt
 const PARALLEL_BYTES: usize = 256 * 1024;
 
 /// Parses consecutive chunks; `None` if one of them is not valid TOML on its own.
-fn parse_chunks<'t>(text: &'t str, ranges: &[Span], fast: bool) -> Option<Partial<'t>> {
+fn parse_chunks<'t>(text: &'t str, ranges: &[Span], way: Way) -> Option<Partial<'t>> {
     let mut part = Partial::default();
     // Nearly every chunk is one item: sized once, the largest vector of the parse does not
     // grow by doubling (and waste up to half of itself).
@@ -142,7 +157,7 @@ fn parse_chunks<'t>(text: &'t str, ranges: &[Span], fast: bool) -> Option<Partia
     let mut events = Vec::new();
     for range in ranges {
         let chunk = &text[range.clone()];
-        if !(fast && fast::read(chunk, range.start, &mut part, &mut events)) {
+        if way == Way::Full || !fast::read(chunk, range.start, &mut part, &mut events, way) {
             let doc = DeTable::parse(chunk).ok()?;
             part.read(doc.get_ref(), range.start);
         }
@@ -404,15 +419,89 @@ fn chunk_starts(text: &str) -> Vec<usize> {
 }
 
 fn is_chunk_header(line: &str) -> bool {
-    let Some(rest) = line.trim_start_matches([' ', '\t']).strip_prefix("[[") else {
-        return false;
-    };
-    let Some((name, after)) = rest.split_once("]]") else {
-        return false;
-    };
+    chunk_header(line).is_some()
+}
+
+/// The table name of a header line at which the document is cut.
+fn chunk_header(line: &str) -> Option<&str> {
+    let rest = line.trim_start_matches([' ', '\t']).strip_prefix("[[")?;
+    let (name, after) = rest.split_once("]]")?;
     let after = after.trim_start_matches([' ', '\t']);
-    CHUNK_HEADERS.contains(&name.trim_matches([' ', '\t']))
-        && (after.is_empty() || after.starts_with(['#', '\r', '\n']))
+    let name = name.trim_matches([' ', '\t']);
+    (CHUNK_HEADERS.contains(&name) && (after.is_empty() || after.starts_with(['#', '\r', '\n'])))
+        .then_some(name)
+}
+
+/// A spec cut for [`crate::validate::validate_groups`]: everything but the items, parsed, and
+/// the chunks of the items in groups, each read by [`read_items`] while it is validated, so
+/// that the raw items of the whole spec never exist at once.
+pub(crate) struct Cut<'t> {
+    /// The spec without its items.
+    pub(crate) head: Spec<'t>,
+    /// What parsing `head` found, to be reported before anything validation finds.
+    pub(crate) diags: Vec<Diagnostic>,
+    pub(crate) groups: Vec<Vec<Span>>,
+    pub(crate) threads: usize,
+}
+
+/// Items per group: enough to be worth a task, few enough that a group's raw items (about a
+/// kilobyte each) stay under the allocator's mmap threshold, so each group reuses the memory
+/// the one before it freed instead of mapping (and faulting in) fresh pages.
+const GROUP_ITEMS: usize = 64;
+
+/// Cuts `text` for [`crate::validate::validate_groups`]; `None` when a chunk other than an
+/// item's is not valid TOML on its own (then [`parse`] finds out what is wrong).
+pub(crate) fn cut(text: &str) -> Option<Cut<'_>> {
+    let starts = chunk_starts(text);
+    let (mut head, mut items) = (Vec::new(), Vec::new());
+    for (i, &start) in starts.iter().enumerate() {
+        let range = start..starts.get(i + 1).copied().unwrap_or(text.len());
+        let first_line = text[range.clone()].split('\n').next().unwrap_or_default();
+        if chunk_header(first_line) == Some("item") {
+            items.push(range);
+        } else {
+            head.push(range);
+        }
+    }
+    let part = parse_chunks(text, &head, Way::Scan)?;
+    let mut diags = Vec::new();
+    let head = part.finish(&mut diags);
+    Some(Cut {
+        head,
+        diags,
+        groups: items.chunks(GROUP_ITEMS).map(<[Span]>::to_vec).collect(),
+        threads: crate::parallel::threads_for(text.len(), PARALLEL_BYTES),
+    })
+}
+
+/// The items of a group of item chunks, read the short ways; `None` if a chunk is not plain
+/// or holds another table as well (the whole spec is then parsed and validated at once).
+pub(crate) fn read_items<'t>(text: &'t str, group: &[Span]) -> Option<Vec<RawItem<'t>>> {
+    std::panic::catch_unwind(|| {
+        let mut part = Partial::default();
+        part.items.reserve_exact(group.len());
+        let mut events = Vec::new();
+        for range in group {
+            if !fast::read(
+                &text[range.clone()],
+                range.start,
+                &mut part,
+                &mut events,
+                Way::Scan,
+            ) {
+                return None;
+            }
+        }
+        let only_items = part.products.is_empty()
+            && part.categories.is_empty()
+            && part.sources.is_empty()
+            && part.objects.is_empty()
+            && part.diags.is_empty()
+            && part.wrong.is_empty();
+        only_items.then_some(part.items)
+    })
+    .ok()
+    .flatten()
 }
 
 fn first_line(message: &str) -> &str {
@@ -680,11 +769,11 @@ mod tests {
         (spec, diags)
     }
 
-    /// Both readings of `text`: the spec and the diagnostics, as text.
-    fn both_ways(text: &str) -> [String; 2] {
-        [true, false].map(|fast| {
+    /// The three readings of `text`: the spec and the diagnostics, as text.
+    fn every_way(text: &str) -> [String; 3] {
+        [Way::Scan, Way::Events, Way::Full].map(|way| {
             let mut diags = Vec::new();
-            let spec = parse_with(text, &mut diags, fast);
+            let spec = parse_with(text, &mut diags, way);
             format!("{spec:#?}\n{diags:#?}")
         })
     }
@@ -814,8 +903,9 @@ mod tests {
         );
         assert!(texts.len() > 60, "{}", texts.len());
         for (name, text) in texts {
-            let [fast, full] = both_ways(&text);
-            assert!(fast == full, "{name}:\n{fast}\n--- full:\n{full}");
+            let [scan, events, full] = every_way(&text);
+            assert!(events == full, "{name}:\n{events}\n--- full:\n{full}");
+            assert!(scan == full, "{name}:\n{scan}\n--- full:\n{full}");
         }
     }
 
@@ -826,12 +916,83 @@ mod tests {
             starts.push(text.len());
             starts.windows(2).all(|w| {
                 let mut part = Partial::default();
-                fast::read(&text[w[0]..w[1]], w[0], &mut part, &mut Vec::new())
+                fast::read(
+                    &text[w[0]..w[1]],
+                    w[0],
+                    &mut part,
+                    &mut Vec::new(),
+                    Way::Events,
+                )
             })
         };
         assert!(all_plain(&synthetic::spec_mixed(14)));
         for (to, text, plain) in variants() {
             assert_eq!(all_plain(&text), plain, "{to}");
+        }
+    }
+
+    /// Ways to write a line of an item, and whether the scanner takes the chunk (otherwise
+    /// toml_parser's events read it). Every way must read the same spec either way.
+    const SCANNED: &[(&str, bool)] = &[
+        ("label = 'Item 1'", true),
+        ("label = \"Ité\tm 1\" # ç'\"", true),
+        ("label = \"\"", true),
+        ("label = \"a\\tb\"", false),
+        ("label = \"\"\"a\"\"\"", false),
+        ("label = '''a'''", false),
+        ("label = \"a\u{7f}\"", false),
+        ("max-length = 12", true),
+        ("max-length = +12", true),
+        ("max-length = -0", true),
+        ("max-length = 012", false),
+        ("max-length = 1_000", false),
+        ("max-length = 0x10", false),
+        ("max-length = 99999999999999999999", false),
+        ("min = 1.25", true),
+        ("min = -0.5", true),
+        ("min = 1.", false),
+        ("min = 1e3", false),
+        ("min = 1.5e3", false),
+        ("min = inf", false),
+        ("example = 1979-05-27", false),
+        ("example = true", true),
+        ("example = trueish", false),
+        ("example = [1, [2, 3], 'x',]", true),
+        ("example = [\n  1, # one\n  2\n]", true),
+        ("example = [[[[[[[[[1]]]]]]]]]", false),
+        ("example = { a = 1 }", false),
+        ("example = 1 2", false),
+        ("example = \"a\"b", false),
+        ("\"quoted\" = 1", false),
+        ("dotted.key = 1", false),
+        ("label = 'x'\rowner = 'y'", false),
+        ("label = 'x' # \u{1}", false),
+        ("label = 'x'\r\nowner = 'y'", true),
+        ("\tlabel\t=\t'x'\t", true),
+        ("[[item]]", true),
+        ("[[item]]x", false),
+        ("[[item]", false),
+        ("[ [item] ]", false),
+        ("[item]", false),
+        ("[product]", true),
+    ];
+
+    #[test]
+    fn the_scanner_takes_only_the_plainest_chunks_and_reads_them_exactly() {
+        let plain = synthetic::spec_strings(30);
+        let mut starts = chunk_starts(&plain);
+        starts.push(plain.len());
+        for w in starts.windows(2) {
+            let chunk = &plain[w[0]..w[1]];
+            assert!(scan::tables(chunk, w[0]).is_some(), "{chunk}");
+        }
+        for (line, taken) in SCANNED {
+            let chunk = format!("[[item]]\nid = \"item_0\"\n{line}\n");
+            assert_eq!(scan::tables(&chunk, 0).is_some(), *taken, "{line:?}");
+            let text = format!("[product]\nname = \"x\"\n\n{chunk}");
+            let [scan, events, full] = every_way(&text);
+            assert!(events == full, "{line:?}:\n{events}\n--- full:\n{full}");
+            assert!(scan == full, "{line:?}:\n{scan}\n--- full:\n{full}");
         }
     }
 

@@ -6,133 +6,104 @@ use std::fmt;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::fastmap::FastMap;
-use crate::model::{Category, Item, RawItem, RemovedItem, SString, Source, Spec};
+use crate::model::{Item, RawItem, RemovedItem, SString};
+use crate::source::SourceFile;
 use crate::types::{LeafKind, Scalar, ShapeKind};
 
 use super::paths::PathTree;
-use super::{CheckedChunk, Entry, ItemChecks, ItemContext, ItemName, ItemStatus, Validator, item};
+use super::{
+    CheckedChunk, Claim, Entry, ItemChecks, ItemContext, ItemName, ItemStatus, Validator, item,
+};
 
 /// Below this many items, items are checked on one thread: spawning costs more than it saves.
 const PARALLEL_ITEMS: usize = 2_000;
 
-impl Validator<'_> {
-    pub(super) fn items(
+impl<'a> Validator<'a> {
+    /// The per-item rules on `raw` (in parallel for large specs), then the rules across items.
+    pub(super) fn items<'t>(
         &mut self,
-        spec: &Spec,
-        categories: &[Category],
-        sources: &[Source],
+        raw: &[RawItem<'t>],
+        ctx: &ItemContext<'_>,
     ) -> (Vec<Item>, Vec<RemovedItem>) {
-        if spec.items.is_empty() {
+        let threads = crate::parallel::threads_for(raw.len(), PARALLEL_ITEMS);
+        let chunks: Vec<&[RawItem<'t>]> = raw.chunks(raw.len().div_ceil(threads).max(1)).collect();
+        let (file, wrong_kind) = (self.file, self.wrong_kind);
+        let parts = crate::parallel::map(&chunks, threads, |chunk| {
+            let mut part = CheckedChunk::default();
+            check_chunk(file, wrong_kind, chunk, ctx, &mut part);
+            part
+        });
+        self.across(parts)
+    }
+
+    /// The rules across items, on the items checked part by part (in document order).
+    /// Maps are sized up front: growing big maps while many small blocks are freed makes the
+    /// allocator consolidate its free lists again and again.
+    pub(super) fn across(&mut self, parts: Vec<CheckedChunk<'_>>) -> (Vec<Item>, Vec<RemovedItem>) {
+        let n: usize = parts.iter().map(|p| p.claims.len()).sum();
+        if n == 0 {
             self.push(
                 Diagnostic::new(Code::NoItems, 0..0, "the spec declares no `[[item]]`")
                     .with_help("a telemetry payload needs at least one item"),
             );
             return (Vec::new(), Vec::new());
         }
-        let category_ids: HashSet<&str> = categories.iter().map(|c| c.id.as_str()).collect();
-        let declared_categories: Vec<&str> = spec
-            .categories
-            .iter()
-            .filter_map(|c| c.id.as_ref().map(|i| &*i.value))
-            .collect();
-        let declared_sources: Vec<&str> = spec
-            .sources
-            .iter()
-            .filter_map(|s| s.id.as_ref().map(|i| &*i.value))
-            .collect();
-        // Item by item first (independent, so large specs use every core), then the rules
-        // across items. Maps are sized up front: growing big maps while many small blocks are
-        // freed makes the allocator consolidate its free lists again and again.
-        let n = spec.items.len();
-        let ctx = ItemContext {
-            category_ids: &category_ids,
-            declared_categories: &declared_categories,
-            declared_sources: &declared_sources,
-            sources,
-        };
-        let threads = crate::parallel::threads_for(n, PARALLEL_ITEMS);
-        let chunks: Vec<&[RawItem<'_>]> = spec.items.chunks(n.div_ceil(threads).max(1)).collect();
-        let (file, wrong_kind) = (self.file, self.wrong_kind);
-        let check_chunk = |chunk: &[RawItem<'_>]| {
-            let mut part = CheckedChunk {
-                items: Vec::with_capacity(chunk.len()),
-                removed: Vec::new(),
-                checks: Vec::with_capacity(chunk.len()),
-                diags: Vec::new(),
-            };
-            let mut v = Validator {
-                file,
-                wrong_kind,
-                diags: &mut part.diags,
-            };
-            for raw in chunk {
-                let (entry, checks) = v.item(raw, &ctx);
-                match entry {
-                    Some(Entry::Active(item)) => part.items.push(item),
-                    Some(Entry::Removed(item)) => part.removed.push(item),
-                    None => {}
-                }
-                part.checks.push(checks);
-            }
-            part
-        };
-        let parts: Vec<CheckedChunk> =
-            crate::parallel::map(&chunks, threads, |chunk| check_chunk(chunk));
-        let mut ids = FastMap::with_capacity_and_hasher(n, Default::default());
-        let mut source_fields = FastMap::with_capacity_and_hasher(n, Default::default());
         // The items of the parts, in order: the first part's vector becomes the whole, so
         // the items (most of the memory of a large spec) are not all moved again.
         let mut items: Vec<Item> = Vec::new();
         let mut removed = Vec::new();
+        let mut claims: Vec<Claim<'_>> = Vec::with_capacity(n);
+        for mut part in parts {
+            self.diags.append(&mut part.diags);
+            if items.is_empty() {
+                items = std::mem::take(&mut part.items);
+                items.reserve_exact(n - items.len());
+            } else {
+                items.append(&mut part.items);
+            }
+            removed.append(&mut part.removed);
+            claims.append(&mut part.claims);
+        }
+        let mut ids = FastMap::with_capacity_and_hasher(n, Default::default());
+        let mut source_fields = FastMap::with_capacity_and_hasher(n, Default::default());
         let mut tree = PathTree::with_capacity(n);
         // Every prefix of a removed item's path -> that item, and the active paths to hold
         // against them once all removed items are known (a removed item may come later).
         let mut retired: FastMap<&str, usize> = FastMap::default();
         let mut active_paths: Vec<&SString> = Vec::new();
-        let mut index = 0;
-        for mut part in parts {
-            self.diags.append(&mut part.diags);
-            if items.is_empty() {
-                items = std::mem::take(&mut part.items);
-            } else {
-                items.append(&mut part.items);
+        for (index, claim) in claims.iter().enumerate() {
+            let checks = claim.checks;
+            if let Some(id) = &claim.id {
+                self.unique(&mut ids, id, "item id", Code::DuplicateId);
             }
-            removed.append(&mut part.removed);
-            for checks in part.checks {
-                let raw = &spec.items[index];
-                if let Some(id) = &raw.id {
-                    self.unique(&mut ids, id, "item id", Code::DuplicateId);
-                }
-                // A removed item's source field is free again: its replacement often reads it.
-                if let (true, false, Some(s)) = (checks.source_ok, checks.removed, &raw.source) {
-                    self.unique(
-                        &mut source_fields,
-                        s,
-                        "source field",
-                        Code::DuplicateSourceField,
-                    );
-                }
-                if let (true, Some(path)) = (checks.path_ok, &raw.path) {
-                    if checks.removed {
-                        let text: &str = &path.value;
-                        for (at, _) in text.match_indices('.') {
-                            retired.entry(&text[..at]).or_insert(index);
-                        }
-                        retired.insert(text, index);
-                    } else {
-                        tree.insert(self, &spec.items, index, path, checks.is_map);
-                        active_paths.push(path);
-                        if let Some(suffix) = checks.leaf_type {
-                            tree.claim_type(self, path, suffix);
-                        }
+            // A removed item's source field is free again: its replacement often reads it.
+            if let (true, false, Some(s)) = (checks.source_ok, checks.removed, &claim.source) {
+                self.unique(
+                    &mut source_fields,
+                    s,
+                    "source field",
+                    Code::DuplicateSourceField,
+                );
+            }
+            if let (true, Some(path)) = (checks.path_ok, &claim.path) {
+                if checks.removed {
+                    let text: &str = &path.value;
+                    for (at, _) in text.match_indices('.') {
+                        retired.entry(&text[..at]).or_insert(index);
+                    }
+                    retired.insert(text, index);
+                } else {
+                    tree.insert(self, &claims, index, path, checks.is_map);
+                    active_paths.push(path);
+                    if let Some(suffix) = checks.leaf_type {
+                        tree.claim_type(self, path, suffix);
                     }
                 }
-                index += 1;
             }
         }
         if !retired.is_empty() {
             for path in active_paths {
-                self.removed_path(&spec.items, &retired, path);
+                self.removed_path(&claims, &retired, path);
             }
         }
         (items, removed)
@@ -214,5 +185,39 @@ impl Validator<'_> {
         };
         let entry = if ok { item::assemble(parts) } else { None };
         (entry, checks)
+    }
+}
+
+/// The rules of each item of `chunk` on its own, and what the rules across items need of
+/// it, added to `part`.
+pub(super) fn check_chunk<'t>(
+    file: &SourceFile,
+    wrong_kind: &HashSet<(usize, String)>,
+    chunk: &[RawItem<'t>],
+    ctx: &ItemContext<'_>,
+    part: &mut CheckedChunk<'t>,
+) {
+    part.items.reserve(chunk.len());
+    part.claims.reserve(chunk.len());
+    let mut v = Validator {
+        file,
+        wrong_kind,
+        diags: &mut part.diags,
+    };
+    for raw in chunk {
+        let (entry, checks) = v.item(raw, ctx);
+        match entry {
+            Some(Entry::Active(item)) => part.items.push(item),
+            Some(Entry::Removed(item)) => part.removed.push(item),
+            None => {}
+        }
+        part.claims.push(Claim {
+            span: raw.span.clone(),
+            id: raw.id.clone(),
+            source: raw.source.clone(),
+            path: raw.path.clone(),
+            removed_in: raw.removed_in.clone(),
+            checks,
+        });
     }
 }

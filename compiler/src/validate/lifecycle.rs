@@ -9,13 +9,13 @@ use crate::fastmap::FastMap;
 use crate::model::{Expiry, RawItem, SString};
 use crate::parse::shorten;
 
-use super::{ItemStatus, Validator};
+use super::{Claim, ItemStatus, Validator};
 
 impl Validator<'_> {
     /// Refuses an active path that is, contains or lies inside the path of a removed item.
     pub(super) fn removed_path(
         &mut self,
-        raw: &[RawItem],
+        raw: &[Claim],
         retired: &FastMap<&str, usize>,
         path: &SString,
     ) {

@@ -20,7 +20,9 @@ use std::fmt;
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::fastmap::FastMap;
-use crate::model::{Category, Item, Product, RemovedItem, SString, Source, Spec, ValidSpec};
+use crate::model::{
+    Category, Item, Product, RawItem, RemovedItem, SString, Source, Spec, ValidSpec,
+};
 use crate::naming;
 use crate::parse::shorten;
 use crate::source::{SourceFile, Span};
@@ -32,22 +34,119 @@ pub fn validate(file: &SourceFile, spec: &Spec, diags: &mut Vec<Diagnostic>) -> 
         wrong_kind: &spec.wrong_kind,
         diags,
     };
-    let product = v.product(spec);
-    let categories = v.categories(spec);
-    let sources = v.sources(spec);
-    let (items, removed) = v.items(spec, &categories, &sources);
-    let objects = v.objects(spec, &items);
-    if errors(v.diags) > 0 {
+    let head = v.head(spec);
+    let names = Names::new(spec);
+    let (items, removed) = v.items(&spec.items, &names.context(&head.categories, &head.sources));
+    v.finish(spec, head, items, removed)
+}
+
+/// [`validate`] of a spec whose items are read group by group while they are checked, so that
+/// at most one group of raw items per thread exists at a time (most of the memory of a large
+/// spec otherwise). `spec` holds everything but the items; `read` gives the raw items of one
+/// group, or `None` if it cannot. The result is exactly [`validate`]'s on the whole spec, or
+/// `None`, with `diags` untouched, when some group could not be read.
+pub(crate) fn validate_groups<'t, G: Sync>(
+    file: &SourceFile,
+    spec: &Spec<'t>,
+    groups: &[G],
+    threads: usize,
+    read: impl Fn(&G) -> Option<Vec<RawItem<'t>>> + Sync,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Option<ValidSpec>> {
+    // Errors found before (by the parser) count too: they are in `diags` already.
+    let before = diags.len();
+    let mut v = Validator {
+        file,
+        wrong_kind: &spec.wrong_kind,
+        diags,
+    };
+    let head = v.head(spec);
+    let names = Names::new(spec);
+    let ctx = names.context(&head.categories, &head.sources);
+    let wrong_kind = &spec.wrong_kind;
+    // One run of consecutive groups per thread, each checked into one part: the checked
+    // items are moved once more (into the whole), not once per group.
+    let runs: Vec<&[G]> = groups
+        .chunks(groups.len().div_ceil(threads).max(1))
+        .collect();
+    let parts = crate::parallel::map(&runs, threads, |run| {
+        let mut part = CheckedChunk::default();
+        for group in *run {
+            items::check_chunk(file, wrong_kind, &read(group)?, &ctx, &mut part);
+        }
+        Some(part)
+    });
+    let Some(parts) = parts.into_iter().collect::<Option<Vec<_>>>() else {
+        v.diags.truncate(before);
         return None;
+    };
+    let (items, removed) = v.across(parts);
+    let valid = v.finish(spec, head, items, removed);
+    Some(valid)
+}
+
+/// The spec-wide tables, validated: what every item is checked against.
+struct Head {
+    product: Option<Product>,
+    categories: Vec<Category>,
+    sources: Vec<Source>,
+}
+
+/// The category and source ids as written, valid or not, for the item rules' suggestions.
+struct Names<'s> {
+    declared_categories: Vec<&'s str>,
+    declared_sources: Vec<&'s str>,
+}
+
+impl<'s> Names<'s> {
+    fn new(spec: &'s Spec) -> Self {
+        let ids = |id: &'s Option<SString>| id.as_ref().map(|i| &*i.value);
+        Names {
+            declared_categories: spec.categories.iter().filter_map(|c| ids(&c.id)).collect(),
+            declared_sources: spec.sources.iter().filter_map(|s| ids(&s.id)).collect(),
+        }
     }
-    Some(ValidSpec {
-        product: product?,
-        categories,
-        sources,
-        items,
-        objects,
-        removed,
-    })
+
+    fn context<'a>(&'a self, categories: &'a [Category], sources: &'a [Source]) -> ItemContext<'a> {
+        ItemContext {
+            category_ids: categories.iter().map(|c| c.id.as_str()).collect(),
+            declared_categories: &self.declared_categories,
+            declared_sources: &self.declared_sources,
+            sources,
+        }
+    }
+}
+
+impl Validator<'_> {
+    fn head(&mut self, spec: &Spec) -> Head {
+        Head {
+            product: self.product(spec),
+            categories: self.categories(spec),
+            sources: self.sources(spec),
+        }
+    }
+
+    /// The objects, then the valid spec if nothing was an error.
+    fn finish(
+        &mut self,
+        spec: &Spec,
+        head: Head,
+        items: Vec<Item>,
+        removed: Vec<RemovedItem>,
+    ) -> Option<ValidSpec> {
+        let objects = self.objects(spec, &items);
+        if errors(self.diags) > 0 {
+            return None;
+        }
+        Some(ValidSpec {
+            product: head.product?,
+            categories: head.categories,
+            sources: head.sources,
+            items,
+            objects,
+            removed,
+        })
+    }
 }
 
 fn errors(diags: &[Diagnostic]) -> usize {
@@ -282,21 +381,31 @@ impl Validator<'_> {
 }
 
 /// What checking one item needs from the rest of the spec.
-#[derive(Clone, Copy)]
 struct ItemContext<'a> {
-    category_ids: &'a HashSet<&'a str>,
+    category_ids: HashSet<&'a str>,
     declared_categories: &'a [&'a str],
     declared_sources: &'a [&'a str],
     sources: &'a [Source],
 }
 
 /// The rules of each item of one chunk of items, checked on one thread.
-struct CheckedChunk {
+#[derive(Default)]
+struct CheckedChunk<'t> {
     items: Vec<Item>,
     removed: Vec<RemovedItem>,
     /// One per item of the chunk, in order.
-    checks: Vec<ItemChecks>,
+    claims: Vec<Claim<'t>>,
     diags: Vec<Diagnostic>,
+}
+
+/// What the rules across items need of one `[[item]]`, kept once its raw form is gone.
+struct Claim<'t> {
+    span: Span,
+    id: Option<SString<'t>>,
+    source: Option<SString<'t>>,
+    path: Option<SString<'t>>,
+    removed_in: Option<SString<'t>>,
+    checks: ItemChecks,
 }
 
 /// What the rules across items need to know about one item.

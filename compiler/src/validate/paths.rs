@@ -12,7 +12,7 @@ use crate::parse::shorten;
 use crate::source::Span;
 use crate::types::{IfUnavailable, ShapeKind};
 
-use super::Validator;
+use super::{Claim, Validator};
 
 impl Validator<'_> {
     /// `[[object]]`s: a path under which items lie (not an item itself, not inside another
@@ -237,7 +237,7 @@ impl<'s> PathTree<'s> {
     pub(super) fn insert(
         &mut self,
         v: &mut Validator<'_>,
-        raw: &'s [RawItem<'_>],
+        raw: &'s [Claim<'_>],
         index: usize,
         path: &'s SString<'_>,
         is_map: bool,
@@ -258,7 +258,7 @@ impl<'s> PathTree<'s> {
     fn insert_segments(
         &mut self,
         v: &mut Validator<'_>,
-        raw: &'s [RawItem<'_>],
+        raw: &'s [Claim<'_>],
         index: usize,
         path: &'s SString<'_>,
         is_map: bool,
