@@ -11,7 +11,11 @@ const KEYWORDS: &[&str] = &[
 ];
 
 pub fn is_keyword(word: &str) -> bool {
-    KEYWORDS.binary_search(&word).is_ok()
+    // Every keyword is 2 to 8 bytes long and starts with a letter from `a` to `y` or `S`:
+    // nearly every name is told apart without a comparison.
+    (2..=8).contains(&word.len())
+        && matches!(word.as_bytes()[0], b'a'..=b'y' | b'S')
+        && KEYWORDS.binary_search(&word).is_ok()
 }
 
 /// Why `word` cannot be a snake_case Rust identifier, or `None` if it can.
@@ -191,6 +195,7 @@ mod tests {
     fn keywords_are_sorted_for_binary_search() {
         assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
         assert!(KEYWORDS.iter().all(|k| is_keyword(k)));
+        assert!(KEYWORDS.iter().all(|k| !is_keyword(&format!("{k}_"))));
     }
 
     #[test]

@@ -286,9 +286,6 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
             templates,
             check,
         } => {
-            let Some(spec) = valid(&path, io)? else {
-                return Ok(1);
-            };
             let dir = templates.unwrap_or_else(|| {
                 let base = if path.as_os_str() == "-" {
                     Path::new("spec")
@@ -297,26 +294,27 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
                 };
                 base.join("templates")
             });
-            let read = |name: &str| {
-                let file = dir.join(name);
-                std::fs::read_to_string(&file).map_err(|source| CliError::Template {
-                    path: file.display().to_string(),
-                    source,
-                })
-            };
-            let templates = crate::docs::Templates {
-                markdown: read("telemetry.md.hbs")?,
-                html: read("telemetry.html.hbs")?,
-                prose: read("disclosure.toml")?,
-            };
-            let pages = match crate::docs::Pages::new(&spec, &templates) {
-                Ok(pages) => pages,
-                Err(err) => {
-                    writeln!(io.stderr, "telemetry-spec: error: {err}")?;
+            // The templates do not depend on the spec: they are read and compiled while the
+            // spec is checked, and their problems reported only once the spec is valid.
+            std::thread::scope(|scope| {
+                let compiling = scope.spawn(|| compile_templates(&dir));
+                let Some(spec) = valid(&path, io)? else {
                     return Ok(1);
-                }
-            };
-            generate(&spec, &pages, &out, check, io)
+                };
+                let compiled = match compiling.join() {
+                    Ok(compiled) => compiled?,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                };
+                let compiled = match compiled {
+                    Ok(compiled) => compiled,
+                    Err(err) => {
+                        writeln!(io.stderr, "telemetry-spec: error: {err}")?;
+                        return Ok(1);
+                    }
+                };
+                let pages = crate::docs::Pages::compiled(&spec, compiled);
+                generate(&spec, &pages, &out, check, io)
+            })
         }
         Command::Review { old, new } => {
             if old.as_os_str() == "-" && new.as_os_str() == "-" {
@@ -401,6 +399,26 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
 /// Below this many items `generate` renders its files one after the other: threads would cost
 /// more than they save on the real spec.
 const PARALLEL_ITEMS: usize = 2_000;
+
+/// Reads and compiles the templates in `dir`: a file that cannot be read is a [`CliError`],
+/// a template that does not compile a [`crate::DocsError`].
+fn compile_templates(
+    dir: &Path,
+) -> Result<Result<crate::docs::CompiledTemplates, crate::docs::DocsError>, CliError> {
+    let read = |name: &str| {
+        let file = dir.join(name);
+        std::fs::read_to_string(&file).map_err(|source| CliError::Template {
+            path: file.display().to_string(),
+            source,
+        })
+    };
+    let templates = crate::docs::Templates {
+        markdown: read("telemetry.md.hbs")?,
+        html: read("telemetry.html.hbs")?,
+        prose: read("disclosure.toml")?,
+    };
+    Ok(crate::docs::CompiledTemplates::new(&templates))
+}
 
 /// Renders every generated file and compares it with what `out` holds, streaming: no page is
 /// ever held in memory whole. Changed files are written through temporary files that are

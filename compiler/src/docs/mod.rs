@@ -80,23 +80,48 @@ struct Page<'a> {
     context: Context,
 }
 
-impl<'a> Pages<'a> {
-    pub fn new(spec: &'a ValidSpec, templates: &Templates) -> Result<Self, DocsError> {
-        Self::build(spec, templates, true)
+/// The templates and prose, compiled: everything of the pages that does not depend on the spec,
+/// so that it can be done while the spec is still being read and checked.
+pub struct CompiledTemplates {
+    prose: Value,
+    markdown: (Template, Option<rows::Rows>),
+    html: (Template, Option<rows::Rows>),
+}
+
+impl CompiledTemplates {
+    pub fn new(templates: &Templates) -> Result<Self, DocsError> {
+        Self::build(templates, true)
     }
 
     /// `native`: render the item rows natively where the templates allow it (`false` only
     /// for tests that hold the two ways against each other).
-    fn build(spec: &'a ValidSpec, templates: &Templates, native: bool) -> Result<Self, DocsError> {
+    fn build(templates: &Templates, native: bool) -> Result<Self, DocsError> {
         let prose = prose_value(&templates.prose)?;
-        let mut markdown = compile("telemetry.md", &templates.markdown)?;
-        let mut html = compile("telemetry.html", &templates.html)?;
-        let markdown_rows = native
-            .then(|| rows::rewrite(&mut markdown, Kind::Markdown))
-            .flatten();
-        let html_rows = native
-            .then(|| rows::rewrite(&mut html, Kind::Html))
-            .flatten();
+        let with_rows = |name: &str, source: &str, kind: Kind| {
+            let mut template = compile(name, source)?;
+            let rows = native.then(|| rows::rewrite(&mut template, kind)).flatten();
+            Ok((template, rows))
+        };
+        Ok(Self {
+            prose,
+            markdown: with_rows("telemetry.md", &templates.markdown, Kind::Markdown)?,
+            html: with_rows("telemetry.html", &templates.html, Kind::Html)?,
+        })
+    }
+}
+
+impl<'a> Pages<'a> {
+    pub fn new(spec: &'a ValidSpec, templates: &Templates) -> Result<Self, DocsError> {
+        Ok(Self::compiled(spec, CompiledTemplates::new(templates)?))
+    }
+
+    /// The pages of `spec` from templates compiled beforehand.
+    pub fn compiled(spec: &'a ValidSpec, compiled: CompiledTemplates) -> Self {
+        let CompiledTemplates {
+            prose,
+            markdown: (markdown, markdown_rows),
+            html: (html, html_rows),
+        } = compiled;
         // The item rows are most of the data; a page whose rows are rendered natively gets a
         // context without them.
         let needs_items = markdown_rows.is_none() || html_rows.is_none();
@@ -107,7 +132,7 @@ impl<'a> Pages<'a> {
             let value = if native { &light } else { &with_items };
             Context::from(value.clone().unwrap_or(Value::Null))
         };
-        Ok(Self {
+        Self {
             markdown: Page {
                 name: "telemetry.md",
                 context: context(markdown_rows.is_some()),
@@ -124,7 +149,7 @@ impl<'a> Pages<'a> {
                 context: context(html_rows.is_some()),
                 registry: registry(Kind::Html, "telemetry.html", html, html_rows, spec),
             },
-        })
+        }
     }
 
     /// Writes the Markdown page to `out`.
@@ -507,7 +532,9 @@ mod tests {
     /// Both pages rendered natively and by Handlebars alone.
     fn both_ways(spec: &ValidSpec, templates: &Templates) -> [(String, String); 2] {
         let write = |native| {
-            let pages = Pages::build(spec, templates, native).unwrap_or_else(|e| panic!("{e}"));
+            let compiled =
+                CompiledTemplates::build(templates, native).unwrap_or_else(|e| panic!("{e}"));
+            let pages = Pages::compiled(spec, compiled);
             let (mut md, mut html) = (Vec::new(), Vec::new());
             pages
                 .write_markdown(&mut md)

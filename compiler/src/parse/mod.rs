@@ -394,12 +394,9 @@ fn object<'i>(r: &mut impl Fields<'i>, span: Span) -> RawObject<'i> {
 fn chunk_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut starts = vec![0];
-    for (i, &b) in bytes.iter().enumerate() {
-        // Only a line whose first non-blank byte is `[` can be a header: look no further
-        // into the others.
-        if b != b'\n' {
-            continue;
-        }
+    // Line breaks are found with memchr (`match_indices` of a char); only a line whose
+    // first non-blank byte is `[` can be a header: look no further into the others.
+    for (i, _) in text.match_indices('\n') {
         let start = i + 1;
         let first = bytes[start..]
             .iter()

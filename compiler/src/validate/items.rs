@@ -48,30 +48,64 @@ impl<'a> Validator<'a> {
             );
             return (Vec::new(), Vec::new());
         }
-        // The items of the parts, in order: the first part's vector becomes the whole, so
-        // the items (most of the memory of a large spec) are not all moved again.
-        let mut items: Vec<Item> = Vec::new();
-        let mut removed = Vec::new();
         let mut claims: Vec<Claim<'_>> = Vec::with_capacity(n);
+        let mut item_parts = Vec::with_capacity(parts.len());
         for mut part in parts {
             self.diags.append(&mut part.diags);
-            if items.is_empty() {
-                items = std::mem::take(&mut part.items);
-                items.reserve_exact(n - items.len());
-            } else {
-                items.append(&mut part.items);
-            }
-            removed.append(&mut part.removed);
             claims.append(&mut part.claims);
+            item_parts.push((part.items, part.removed));
         }
-        let mut ids = FastMap::with_capacity_and_hasher(n, Default::default());
-        let mut source_fields = FastMap::with_capacity_and_hasher(n, Default::default());
-        let mut tree = PathTree::with_capacity(n);
-        // Every prefix of a removed item's path -> that item, and the active paths to hold
-        // against them once all removed items are known (a removed item may come later).
-        let mut retired: FastMap<&str, usize> = FastMap::default();
-        let mut active_paths: Vec<&SString> = Vec::new();
-        for (index, claim) in claims.iter().enumerate() {
+        // Two independent halves, on two threads for a large spec: the unique names (and
+        // gathering the items), and the paths. Their diagnostics are sorted later anyway.
+        let names = |v: &mut Validator<'_>| {
+            // The first part's vector becomes the whole, so the items (most of the memory
+            // of a large spec) are not all moved again.
+            let mut items: Vec<Item> = Vec::new();
+            let mut removed = Vec::new();
+            for (mut part, mut part_removed) in item_parts {
+                if items.is_empty() {
+                    items = part;
+                    items.reserve_exact(n - items.len());
+                } else {
+                    items.append(&mut part);
+                }
+                removed.append(&mut part_removed);
+            }
+            v.unique_names(&claims);
+            (items, removed)
+        };
+        if crate::parallel::threads_for(n, PARALLEL_ITEMS) > 1 {
+            let (file, wrong_kind) = (self.file, self.wrong_kind);
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| {
+                    let mut diags = Vec::new();
+                    let mut v = Validator {
+                        file,
+                        wrong_kind,
+                        diags: &mut diags,
+                    };
+                    (names(&mut v), diags)
+                });
+                self.paths(&claims);
+                match other.join() {
+                    Ok((done, mut diags)) => {
+                        self.diags.append(&mut diags);
+                        done
+                    }
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            })
+        } else {
+            self.paths(&claims);
+            names(self)
+        }
+    }
+
+    /// Item ids, and the source fields of items still sent, are unique.
+    fn unique_names(&mut self, claims: &[Claim<'_>]) {
+        let mut ids = FastMap::with_capacity_and_hasher(claims.len(), Default::default());
+        let mut source_fields = FastMap::with_capacity_and_hasher(claims.len(), Default::default());
+        for claim in claims {
             let checks = claim.checks;
             if let Some(id) = &claim.id {
                 self.unique(&mut ids, id, "item id", Code::DuplicateId);
@@ -85,6 +119,18 @@ impl<'a> Validator<'a> {
                     Code::DuplicateSourceField,
                 );
             }
+        }
+    }
+
+    /// The path rules across items (see [`PathTree`]) and against removed items' paths.
+    fn paths(&mut self, claims: &[Claim<'_>]) {
+        let mut tree = PathTree::with_capacity(claims.len());
+        // Every prefix of a removed item's path -> that item, and the active paths to hold
+        // against them once all removed items are known (a removed item may come later).
+        let mut retired: FastMap<&str, usize> = FastMap::default();
+        let mut active_paths: Vec<&SString> = Vec::new();
+        for (index, claim) in claims.iter().enumerate() {
+            let checks = claim.checks;
             if let (true, Some(path)) = (checks.path_ok, &claim.path) {
                 if checks.removed {
                     let text: &str = &path.value;
@@ -93,7 +139,7 @@ impl<'a> Validator<'a> {
                     }
                     retired.insert(text, index);
                 } else {
-                    tree.insert(self, &claims, index, path, checks.is_map);
+                    tree.insert(self, claims, index, path, checks.is_map);
                     active_paths.push(path);
                     if let Some(suffix) = checks.leaf_type {
                         tree.claim_type(self, path, suffix);
@@ -103,10 +149,9 @@ impl<'a> Validator<'a> {
         }
         if !retired.is_empty() {
             for path in active_paths {
-                self.removed_path(&claims, &retired, path);
+                self.removed_path(claims, &retired, path);
             }
         }
-        (items, removed)
     }
 
     /// The rules of one item on its own; the rules across items are in [`Validator::items`].

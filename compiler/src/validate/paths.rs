@@ -287,24 +287,29 @@ impl<'s> PathTree<'s> {
                 Some(&child) => child,
                 None => {
                     let field = naming::field_name(segment);
-                    if let Some(&other) = self.fields.get(&(node, field.clone())) {
-                        let parent = segments[..depth].join(".");
-                        v.push(
-                            Diagnostic::new(
-                                Code::NameCollision,
-                                path.span.clone(),
-                                format!(
-                                    "keys `{}` and `{}` under `{}` both become the Rust field `{field}`",
-                                    shorten(other),
-                                    shorten(segment),
-                                    if parent.is_empty() { "the payload root" } else { &parent }
-                                ),
-                            )
-                            .with_help("rename one of the keys"),
-                        );
-                        return;
+                    match self.fields.entry((node, field)) {
+                        std::collections::hash_map::Entry::Vacant(free) => {
+                            free.insert(segment);
+                        }
+                        std::collections::hash_map::Entry::Occupied(taken) => {
+                            let (other, field) = (*taken.get(), &taken.key().1);
+                            let parent = segments[..depth].join(".");
+                            v.push(
+                                Diagnostic::new(
+                                    Code::NameCollision,
+                                    path.span.clone(),
+                                    format!(
+                                        "keys `{}` and `{}` under `{}` both become the Rust field `{field}`",
+                                        shorten(other),
+                                        shorten(segment),
+                                        if parent.is_empty() { "the payload root" } else { &parent }
+                                    ),
+                                )
+                                .with_help("rename one of the keys"),
+                            );
+                            return;
+                        }
                     }
-                    self.fields.insert((node, field), segment);
                     let child = self.nodes.len();
                     self.nodes.push(Node::default());
                     self.children.insert((node, segment), child);

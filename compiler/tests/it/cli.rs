@@ -201,6 +201,61 @@ fn a_template_failing_mid_render_publishes_nothing() {
     }
 }
 
+/// The templates are read and compiled while the spec is checked; what is wrong with them is
+/// reported only for a valid spec, as if they were read after it.
+#[test]
+fn template_problems_come_after_the_spec_is_valid() {
+    let dir = TempDir::new("generate-template-order");
+    let templates = dir.join("templates");
+    std::fs::create_dir_all(&templates).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(templates.join("telemetry.md.hbs"), "{{#if}}\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let args = |spec: &str| {
+        [
+            "generate".to_owned(),
+            spec.to_owned(),
+            "--out".to_owned(),
+            dir.join("out").display().to_string(),
+            "--templates".to_owned(),
+            templates.display().to_string(),
+        ]
+    };
+    let bad = args("tests/fixtures/bad/E0008-path-prefix.toml");
+    let out = run(&bad.each_ref().map(String::as_str), None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("error[E0008]"), "{err}");
+    assert!(!err.contains("template"), "{err}");
+    // A valid spec: the missing HTML template is an I/O problem (exit 2).
+    let good = args("spec/telemetry.toml");
+    let out = run(&good.each_ref().map(String::as_str), None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("telemetry.html.hbs"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Both templates present, the Markdown one broken: a template error (exit 1).
+    std::fs::copy(
+        repo_root().join("spec/templates/telemetry.html.hbs"),
+        templates.join("telemetry.html.hbs"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(
+        repo_root().join("spec/templates/disclosure.toml"),
+        templates.join("disclosure.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = run(&good.each_ref().map(String::as_str), None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("template `telemetry.md` is not valid Handlebars"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.join("out").exists(), "nothing is written");
+}
+
 #[test]
 fn generate_writes_once_then_leaves_files_alone_and_check_reports_staleness() {
     let dir = TempDir::new("generate");
