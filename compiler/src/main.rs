@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         stdin: &mut stdin,
         stdout: &mut stdout,
         stderr: &mut stderr,
+        exits_after: true,
     };
     ExitCode::from(telemetry_spec::cli::run(std::env::args_os(), &mut io))
 }

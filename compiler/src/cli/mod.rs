@@ -137,6 +137,19 @@ pub struct Io<'a> {
     pub stdin: &'a mut dyn Read,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
+    /// The process ends right after [`run`]: the checked spec is then left to the operating
+    /// system instead of being freed allocation by allocation (a large spec has hundreds of
+    /// thousands), which would only delay the exit.
+    pub exits_after: bool,
+}
+
+impl Io<'_> {
+    /// Drops `value`, or leaves it to the exit (see [`Io::exits_after`]).
+    fn done_with<T>(&self, value: T) {
+        if self.exits_after {
+            std::mem::forget(value);
+        }
+    }
 }
 
 /// Runs the command line `args` (including the program name) and returns the exit code.
@@ -256,6 +269,7 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
                     spec.product.spec_version
                 )?;
             }
+            io.done_with(checked);
             Ok(0)
         }
         Command::Example { spec } => match valid(&spec, io)? {
@@ -276,6 +290,8 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut *io.stdout);
                 codegen::write_rust(&spec, &origin, &mut out)?;
                 out.flush()?;
+                drop(out);
+                io.done_with(spec);
                 Ok(0)
             }
             None => Ok(1),
@@ -313,7 +329,10 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
                     }
                 };
                 let pages = crate::docs::Pages::compiled(&spec, compiled);
-                generate(&spec, &pages, &out, check, io)
+                let code = generate(&spec, &pages, &out, check, io);
+                io.done_with(pages);
+                io.done_with(spec);
+                code
             })
         }
         Command::Review { old, new } => {

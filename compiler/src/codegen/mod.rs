@@ -101,11 +101,12 @@ pub fn write_rust(spec: &ValidSpec, origin: &str, out: &mut dyn Write) -> std::i
                 .map(move |(i, piece)| (s, i, *piece))
         })
         .collect();
-    // Formatted in a few batches in output order, each on every core and written before the
-    // next: memory holds a batch, not the file.
+    // Formatted in batches in output order, each batch on every core, while the batch
+    // before it is written: memory holds a few batches, not the file, and writing (on the
+    // calling thread, as `out` may not leave it) overlaps formatting.
     let total: usize = all.iter().map(|(_, _, p)| p.weight(&ctx)).sum();
-    let limit = (total / BATCHES).max(1);
-    let mut text = String::new();
+    let limit = BATCH_WEIGHT.max(total / MAX_BATCHES).max(1);
+    let mut batches = Vec::new();
     let mut rest = all.as_slice();
     while !rest.is_empty() {
         let mut weight = 0;
@@ -119,19 +120,33 @@ pub fn write_rust(spec: &ValidSpec, origin: &str, out: &mut dyn Write) -> std::i
             .count()
             .max(1);
         let (batch, next) = rest.split_at(take);
+        batches.push(batch);
         rest = next;
-        let pieces: Vec<Piece> = batch.iter().map(|(_, _, p)| *p).collect();
-        for ((s, i, _), formatted) in batch.iter().zip(format_all(&ctx, &pieces)) {
-            text.clear();
-            sections[*s].render_piece(*i, &formatted, &mut text);
-            out.write_all(text.as_bytes())?;
-        }
     }
-    Ok(())
+    std::thread::scope(|scope| {
+        let (formatted, texts) = std::sync::mpsc::sync_channel::<Vec<String>>(1);
+        let (ctx, sections) = (&ctx, &sections);
+        scope.spawn(move || {
+            for batch in batches {
+                // The receiver is gone only when writing failed: stop formatting.
+                if formatted.send(format_all(ctx, sections, batch)).is_err() {
+                    return;
+                }
+            }
+        });
+        for batch in texts {
+            for text in batch {
+                out.write_all(text.as_bytes())?;
+            }
+        }
+        Ok(())
+    })
 }
 
-/// How many parts the code is written in (see [`write_rust`]).
-const BATCHES: usize = 4;
+/// How much work (see [`Piece::weight`], about one item) a batch of [`write_rust`] holds at
+/// least, and into how many batches the code is cut at most.
+const BATCH_WEIGHT: usize = 2_000;
+const MAX_BATCHES: usize = 64;
 
 /// Item constants are formatted in batches: one piece per item would spend more time setting
 /// up the parser and printer than formatting.
@@ -304,16 +319,27 @@ impl Section {
     }
 }
 
-/// Generates and formats every piece, spreading the work over the cores. Token streams are
-/// not `Send`, so each thread builds the tokens of the pieces it takes. The largest pieces go
-/// first, so one big piece does not leave a core idle at the end.
-fn format_all(ctx: &Context<'_>, pieces: &[Piece]) -> Vec<String> {
-    let mut order: Vec<usize> = (0..pieces.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(pieces[i].weight(ctx)));
-    // Below 64 pieces a second thread costs more than it saves.
-    let threads = crate::parallel::threads_for(pieces.len(), 64);
-    let formatted = crate::parallel::map(&order, threads, |&i| pieces[i].format(ctx));
-    let mut out = vec![String::new(); pieces.len()];
+/// Generates, formats and places (see [`Section::render_piece`]) every piece of `batch`,
+/// spreading the work over the cores. Token streams are not `Send`, so each thread builds the
+/// tokens of the pieces it takes. The largest pieces go first, so one big piece does not leave
+/// a core idle at the end.
+fn format_all(
+    ctx: &Context<'_>,
+    sections: &[Section],
+    batch: &[(usize, usize, Piece)],
+) -> Vec<String> {
+    let weights: Vec<usize> = batch.iter().map(|(_, _, p)| p.weight(ctx)).collect();
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(weights[i]));
+    // For less than a batch's weight a second thread costs more than it saves.
+    let threads = crate::parallel::threads_for(weights.iter().sum(), BATCH_WEIGHT);
+    let formatted = crate::parallel::map(&order, threads, |&i| {
+        let (section, index, piece) = batch[i];
+        let mut text = String::new();
+        sections[section].render_piece(index, &piece.format(ctx), &mut text);
+        text
+    });
+    let mut out = vec![String::new(); batch.len()];
     for (index, text) in order.into_iter().zip(formatted) {
         out[index] = text;
     }

@@ -266,6 +266,8 @@ fn context_value(spec: &ValidSpec, prose: Value, with_items: bool) -> Value {
 /// "Changes by version": for every version named by a `since` or a `removed-in`, newest first,
 /// the labels of the items it started and stopped sending.
 fn versions(spec: &ValidSpec) -> Vec<Value> {
+    // A few distinct versions among many items: set them apart before sorting.
+    let mut seen = std::collections::HashSet::new();
     let mut versions: Vec<&str> = spec
         .items
         .iter()
@@ -275,9 +277,9 @@ fn versions(spec: &ValidSpec) -> Vec<Value> {
                 .iter()
                 .flat_map(|r| [r.since.as_str(), r.removed_in.as_str()]),
         )
+        .filter(|v| seen.insert(*v))
         .collect();
     versions.sort_by(|a, b| crate::diff::compare_versions(b, a));
-    versions.dedup();
     versions
         .into_iter()
         .map(|v| {

@@ -392,8 +392,20 @@ fn object<'i>(r: &mut impl Fields<'i>, span: Span) -> RawObject<'i> {
 /// Byte offsets where a chunk starts: 0, and every line that is exactly a top-level
 /// `[[item]]`, `[[category]]` or `[[source]]` header (spaces and a comment allowed).
 fn chunk_starts(text: &str) -> Vec<usize> {
+    chunks(text).into_iter().map(|(start, _)| start).collect()
+}
+
+/// Where each chunk starts, and whether it opens with `[[item]]`.
+fn chunks(text: &str) -> Vec<(usize, bool)> {
     let bytes = text.as_bytes();
-    let mut starts = vec![0];
+    let line_end = |start: usize| {
+        bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |p| start + p + 1)
+    };
+    let first_is_item = chunk_header(&text[..line_end(0)]) == Some("item");
+    let mut starts = vec![(0, first_is_item)];
     // Line breaks are found with memchr (`match_indices` of a char); only a line whose
     // first non-blank byte is `[` can be a header: look no further into the others.
     for (i, _) in text.match_indices('\n') {
@@ -402,21 +414,13 @@ fn chunk_starts(text: &str) -> Vec<usize> {
             .iter()
             .position(|b| !matches!(b, b' ' | b'\t'))
             .map(|p| start + p);
-        if first.is_some_and(|f| bytes[f] == b'[') {
-            let end = bytes[start..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(bytes.len(), |p| start + p + 1);
-            if is_chunk_header(&text[start..end]) {
-                starts.push(start);
-            }
+        if first.is_some_and(|f| bytes[f] == b'[')
+            && let Some(name) = chunk_header(&text[start..line_end(start)])
+        {
+            starts.push((start, name == "item"));
         }
     }
     starts
-}
-
-fn is_chunk_header(line: &str) -> bool {
-    chunk_header(line).is_some()
 }
 
 /// The table name of a header line at which the document is cut.
@@ -449,12 +453,11 @@ const GROUP_ITEMS: usize = 64;
 /// Cuts `text` for [`crate::validate::validate_groups`]; `None` when a chunk other than an
 /// item's is not valid TOML on its own (then [`parse`] finds out what is wrong).
 pub(crate) fn cut(text: &str) -> Option<Cut<'_>> {
-    let starts = chunk_starts(text);
+    let starts = chunks(text);
     let (mut head, mut items) = (Vec::new(), Vec::new());
-    for (i, &start) in starts.iter().enumerate() {
-        let range = start..starts.get(i + 1).copied().unwrap_or(text.len());
-        let first_line = text[range.clone()].split('\n').next().unwrap_or_default();
-        if chunk_header(first_line) == Some("item") {
+    for (i, &(start, is_item)) in starts.iter().enumerate() {
+        let range = start..starts.get(i + 1).map_or(text.len(), |&(end, _)| end);
+        if is_item {
             items.push(range);
         } else {
             head.push(range);

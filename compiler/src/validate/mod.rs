@@ -64,10 +64,12 @@ pub(crate) fn validate_groups<'t, G: Sync>(
     let names = Names::new(spec);
     let ctx = names.context(&head.categories, &head.sources);
     let wrong_kind = &spec.wrong_kind;
-    // One run of consecutive groups per thread, each checked into one part: the checked
-    // items are moved once more (into the whole), not once per group.
+    // Runs of consecutive groups, each checked into one part: the checked items are moved
+    // once more (into the whole), not once per group. A few runs per thread, so that while
+    // the parts are gathered into the whole, each is freed as soon as it has been moved and
+    // memory holds the whole plus one part, not the whole twice.
     let runs: Vec<&[G]> = groups
-        .chunks(groups.len().div_ceil(threads).max(1))
+        .chunks(groups.len().div_ceil(threads * RUNS_PER_THREAD).max(1))
         .collect();
     let parts = crate::parallel::map(&runs, threads, |run| {
         let mut part = CheckedChunk::default();
@@ -84,6 +86,9 @@ pub(crate) fn validate_groups<'t, G: Sync>(
     let valid = v.finish(spec, head, items, removed);
     Some(valid)
 }
+
+/// See [`validate_groups`].
+const RUNS_PER_THREAD: usize = 4;
 
 /// The spec-wide tables, validated: what every item is checked against.
 struct Head {

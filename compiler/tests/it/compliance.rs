@@ -151,6 +151,7 @@ fn cli(args: &[&str]) -> (u8, String, String) {
         stdin: &mut stdin,
         stdout: &mut stdout,
         stderr: &mut stderr,
+        exits_after: false,
     };
     let mut argv = vec!["telemetry-spec".to_owned()];
     argv.extend(args.iter().map(|a| {
