@@ -126,7 +126,7 @@ impl Serialize for Properties<'_, '_> {
                     map.serialize_entry(segment, &node.child(*index))?;
                 }
                 Member::Leaf(segment, item) => {
-                    map.serialize_entry(segment, &leaf(&node.spec.items[*item]))?;
+                    map.serialize_entry(segment, &LeafSchema(&node.spec.items[*item]))?;
                 }
             }
         }
@@ -240,6 +240,30 @@ fn leaf_schema(leaf: &Leaf, rules: &Rules, unknown: bool) -> Value {
     }
 }
 
+/// The schema of an item's value, serialized straight from the item when it is plain text sent
+/// as it is (most items: no value tree is built for them), else through [`leaf`].
+struct LeafSchema<'i>(&'i Item);
+
+impl Serialize for LeafSchema<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let item = self.0;
+        let plain = matches!(item.value_type.shape, Shape::One)
+            && matches!(item.value_type.leaf, Leaf::Scalar(Scalar::String))
+            && item.if_unavailable != IfUnavailable::Null;
+        if !plain {
+            return leaf(item).serialize(serializer);
+        }
+        // Exactly what `leaf` builds for such an item, in the same order.
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry("title", &item.label)?;
+        map.serialize_entry("description", &item.description)?;
+        map.serialize_entry("type", "string")?;
+        map.serialize_entry("minLength", &1)?;
+        map.serialize_entry("maxLength", &item.rules.max_length)?;
+        map.end()
+    }
+}
+
 fn leaf(item: &Item) -> Value {
     let unknown = item.if_unavailable == IfUnavailable::Unknown;
     let each = leaf_schema(&item.value_type.leaf, &item.rules, unknown);
@@ -285,4 +309,46 @@ fn leaf(item: &Item) -> Value {
         *map = annotated;
     }
     schema
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Items of every type and rule, each serialized straight and through a value tree.
+    #[test]
+    fn plain_items_serialize_exactly_as_their_value_tree() {
+        let checked = crate::check("mixed.toml", crate::synthetic::spec_mixed(60).as_bytes());
+        let spec = checked
+            .into_spec()
+            .unwrap_or_else(|c| panic!("{}", c.render()));
+        let mut items = spec.items.clone();
+        // Every rule of a text item, whatever the spec happens to hold.
+        let text = spec
+            .items
+            .iter()
+            .find(|i| matches!(i.value_type.leaf, Leaf::Scalar(Scalar::String)))
+            .unwrap_or_else(|| panic!("a text item"));
+        for rule in [
+            IfUnavailable::Unknown,
+            IfUnavailable::Omit,
+            IfUnavailable::Null,
+            IfUnavailable::Fallback,
+        ] {
+            let mut item = text.clone();
+            item.if_unavailable = rule;
+            items.push(item);
+        }
+        let mut plain = 0;
+        for item in &items {
+            let straight = serde_json::to_string_pretty(&LeafSchema(item));
+            let tree = serde_json::to_string_pretty(&leaf(item));
+            assert_eq!(straight.ok(), tree.ok(), "{}", item.id);
+            plain += usize::from(
+                matches!(item.value_type.leaf, Leaf::Scalar(Scalar::String))
+                    && matches!(item.value_type.shape, Shape::One),
+            );
+        }
+        assert!(plain >= 2, "only {plain} plain text items");
+    }
 }
