@@ -328,7 +328,9 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
                         return Ok(1);
                     }
                 };
-                let pages = crate::docs::Pages::compiled(&spec, compiled);
+                // Prepared by the first page to need them, while the schema is rendered.
+                let pages =
+                    std::sync::LazyLock::new(|| crate::docs::Pages::compiled(&spec, compiled));
                 let code = generate(&spec, &pages, &out, check, io);
                 io.done_with(pages);
                 io.done_with(spec);
@@ -443,22 +445,30 @@ fn compile_templates(
 /// ever held in memory whole. Changed files are written through temporary files that are
 /// renamed only once every file rendered, so a failure leaves `out` as it was; with `check`
 /// nothing is written at all.
-fn generate(
-    spec: &crate::ValidSpec,
-    pages: &crate::docs::Pages<'_>,
+fn generate<'s, F: FnOnce() -> crate::docs::Pages<'s> + Send>(
+    spec: &'s crate::ValidSpec,
+    pages: &std::sync::LazyLock<crate::docs::Pages<'s>, F>,
     out: &Path,
     check: bool,
     io: &mut Io<'_>,
 ) -> Result<u8, CliError> {
-    // The three files are independent: on a large spec each gets a core.
-    let threads = crate::parallel::threads_for(spec.items.len(), PARALLEL_ITEMS);
-    let rendered = crate::parallel::map(&GENERATED_FILES, threads, |name| {
+    // The three files are independent: on a large spec each gets a thread, and the schema
+    // (which needs no pages) starts first, beside the thread that prepares the pages.
+    let threads = match crate::parallel::threads_for(spec.items.len(), PARALLEL_ITEMS) {
+        1 => 1,
+        _ => GENERATED_FILES.len(),
+    };
+    let pages = || std::sync::LazyLock::force(pages);
+    let first_schema = [GENERATED_FILES[2], GENERATED_FILES[0], GENERATED_FILES[1]];
+    let mut rendered = crate::parallel::map(&first_schema, threads, |name| {
         output::render(&out.join(name), check, |w| match *name {
-            "telemetry.md" => pages.write_markdown(w).map_err(output::Error::from),
-            "telemetry.html" => pages.write_html(w).map_err(output::Error::from),
+            "telemetry.md" => pages().write_markdown(w).map_err(output::Error::from),
+            "telemetry.html" => pages().write_html(w).map_err(output::Error::from),
             _ => crate::schema::write_schema(spec, w).map_err(output::Error::Io),
         })
     });
+    // Back in the order of `GENERATED_FILES`.
+    rendered.rotate_left(1);
     // A failure leaves `out` as it was: no file is published, no temporary file is left.
     if let Some(index) = rendered.iter().position(Result::is_err) {
         let mut rendered = rendered;

@@ -126,16 +126,20 @@ impl<'a> Pages<'a> {
         // context without them.
         let needs_items = markdown_rows.is_none() || html_rows.is_none();
         let needs_light = markdown_rows.is_some() || html_rows.is_some();
-        let with_items = needs_items.then(|| context_value(spec, prose.clone(), true));
-        let light = needs_light.then(|| context_value(spec, prose, false));
-        let context = |native: bool| {
-            let value = if native { &light } else { &with_items };
-            Context::from(value.clone().unwrap_or(Value::Null))
+        let mut with_items = needs_items.then(|| context_value(spec, prose.clone(), true));
+        let mut light = needs_light.then(|| context_value(spec, prose, false));
+        // The Markdown page gets a copy, the HTML page the value itself.
+        let mut context = |native: bool, last: bool| {
+            let value = if native { &mut light } else { &mut with_items };
+            let value = if last { value.take() } else { value.clone() };
+            Context::from(value.unwrap_or(Value::Null))
         };
+        let markdown_context = context(markdown_rows.is_some(), false);
+        let html_context = context(html_rows.is_some(), true);
         Self {
             markdown: Page {
                 name: "telemetry.md",
-                context: context(markdown_rows.is_some()),
+                context: markdown_context,
                 registry: registry(
                     Kind::Markdown,
                     "telemetry.md",
@@ -146,7 +150,7 @@ impl<'a> Pages<'a> {
             },
             html: Page {
                 name: "telemetry.html",
-                context: context(html_rows.is_some()),
+                context: html_context,
                 registry: registry(Kind::Html, "telemetry.html", html, html_rows, spec),
             },
         }
@@ -248,6 +252,10 @@ fn context_value(spec: &ValidSpec, prose: Value, with_items: bool) -> Value {
             })
         })
         .collect();
+    let fence = fence_for(&example);
+    // Moved into the context, not copied: at 100,000 items it is megabytes.
+    let mut example = example;
+    example.truncate(example.trim_end().len());
     json!({
         "product": spec.product.name,
         "removed": removed,
@@ -258,8 +266,8 @@ fn context_value(spec: &ValidSpec, prose: Value, with_items: bool) -> Value {
         "categories": categories,
         "item_count": spec.items.len(),
         "sensitivities": used,
-        "example_json": example.trim_end(),
-        "example_fence": fence_for(&example),
+        "example_json": example,
+        "example_fence": fence,
     })
 }
 
@@ -308,7 +316,12 @@ fn versions(spec: &ValidSpec) -> Vec<Value> {
 
 /// A Markdown code fence longer than any run of backticks in `text`, so it cannot be closed early.
 fn fence_for(text: &str) -> String {
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    // Byte by byte: splitting at every other character costs an iteration per character.
+    let (mut longest, mut run) = (0, 0);
+    for &b in text.as_bytes() {
+        run = if b == b'`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
     "`".repeat(longest.max(2) + 1)
 }
 
