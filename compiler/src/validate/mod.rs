@@ -65,11 +65,12 @@ pub(crate) fn validate_groups<'t, G: Sync>(
     let ctx = names.context(&head.categories, &head.sources);
     let wrong_kind = &spec.wrong_kind;
     // Runs of consecutive groups, each checked into one part: the checked items are moved
-    // once more (into the whole), not once per group. A few runs per thread, so that while
-    // the parts are gathered into the whole, each is freed as soon as it has been moved and
-    // memory holds the whole plus one part, not the whole twice.
+    // once more (into the whole), not once per group. One run per thread, unless that makes
+    // parts large: while the parts are gathered into the whole, each is freed as soon as it
+    // has been moved, so memory holds the whole plus one part, not the whole twice.
+    let runs = threads.max(groups.len().div_ceil(PART_GROUPS));
     let runs: Vec<&[G]> = groups
-        .chunks(groups.len().div_ceil(threads * RUNS_PER_THREAD).max(1))
+        .chunks(groups.len().div_ceil(runs).max(1))
         .collect();
     let parts = crate::parallel::map(&runs, threads, |run| {
         let mut part = CheckedChunk::default();
@@ -87,8 +88,8 @@ pub(crate) fn validate_groups<'t, G: Sync>(
     Some(valid)
 }
 
-/// See [`validate_groups`].
-const RUNS_PER_THREAD: usize = 4;
+/// The most groups of items in one part of [`validate_groups`] (about 16,000 items).
+const PART_GROUPS: usize = 256;
 
 /// The spec-wide tables, validated: what every item is checked against.
 struct Head {
