@@ -12,7 +12,8 @@
 # each command's median wall time and peak RSS (GNU time's %M), then the ratios.
 # With BASELINE=/path/to/an/older/telemetry-spec, that binary runs the same two commands
 # alongside (before/after); with GLEAN=0, glean_parser is left out (for large N).
-# The Weaver part has not been run here (no weaver binary on this machine): check its output.
+# Weaver has no release binary in any registry these machines reach: build it from its source
+# (README, "Measuring"), then pass the binary as WEAVER.
 # Not part of CI. Usage: scripts/bench-peers.sh [N] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."

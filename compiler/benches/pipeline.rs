@@ -1,6 +1,8 @@
 //! The compiler in process: parse + validate + codegen over synthetic specs of 100 to 100,000
-//! items, and each stage on its own (`stages/<stage>/10000`: parse, validate, markdown, html,
-//! schema, rust, example) so that a regression shows in the stage that caused it.
+//! items, and each stage on its own (`stages/<stage>/10000`: parse, validate, check, markdown,
+//! html, schema, rust, example) so that a regression shows in the stage that caused it. `parse`
+//! and `validate` are the two stages of a whole spec at once; `check` is what the tool runs:
+//! both, item group by item group, plus the lints.
 //!
 //! Run with `cargo bench -p telemetry-spec --bench pipeline`. The per-item cost is the median
 //! time divided by N; `scripts/bench-compiler.sh` prints it, the per-stage medians and the peak
@@ -100,6 +102,14 @@ fn stages(c: &mut Criterion) {
         b.iter(|| {
             let mut diags = Vec::new();
             black_box(telemetry_spec::stages::validate(&file, &parsed, &mut diags))
+        })
+    });
+    group.bench_function(BenchmarkId::new("check", n), |b| {
+        b.iter(|| {
+            black_box(telemetry_spec::check(
+                "strings.toml",
+                black_box(text.as_bytes()),
+            ))
         })
     });
     // Each page includes preparing the pages (templates compiled, the context built).

@@ -4,6 +4,7 @@
 //! it saves.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 /// How many threads work of `size` deserves: one below `threshold`, else every core.
 pub(crate) fn threads_for(size: usize, threshold: usize) -> usize {
@@ -59,6 +60,92 @@ pub(crate) fn map<I: Sync, R: Send>(
     slots.into_iter().flatten().collect()
 }
 
+/// The state behind `m`, even if a thread panicked while holding it (the state is two plain
+/// values, always consistent).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `f` over every input on `threads` worker threads, while `sink` takes the results on the
+/// calling thread in input order, each as soon as it and those before it are ready. Workers
+/// stay less than `window` inputs ahead of `sink`, so memory holds a window of results, not
+/// all of them. The first error of `sink` stops the workers and is returned; a panic in `f` is
+/// resumed on the calling thread. With one thread, all of it runs on the calling thread.
+pub(crate) fn ordered<I: Sync, R: Send, E>(
+    inputs: &[I],
+    threads: usize,
+    window: usize,
+    f: impl Fn(&I) -> R + Sync,
+    mut sink: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E> {
+    let threads = threads.min(inputs.len());
+    if threads <= 1 {
+        return inputs.iter().try_for_each(|input| sink(f(input)));
+    }
+    let window = window.max(1);
+    let next = AtomicUsize::new(0);
+    // How many results `sink` has taken, and whether the workers must stop.
+    let progress = (Mutex::new((0usize, false)), Condvar::new());
+    let stop = || {
+        lock(&progress.0).1 = true;
+        progress.1.notify_all();
+    };
+    std::thread::scope(|scope| {
+        let (done, results) = std::sync::mpsc::channel();
+        for _ in 0..threads {
+            let done = done.clone();
+            let (next, progress, f) = (&next, &progress, &f);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(i) else { return };
+                    {
+                        let mut state = lock(&progress.0);
+                        while !state.1 && i >= state.0 + window {
+                            state = progress
+                                .1
+                                .wait(state)
+                                .unwrap_or_else(PoisonError::into_inner);
+                        }
+                        if state.1 {
+                            return;
+                        }
+                    }
+                    let result =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(input)));
+                    let failed = result.is_err();
+                    if done.send((i, result)).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done);
+        let mut pending: Vec<Option<R>> =
+            std::iter::repeat_with(|| None).take(inputs.len()).collect();
+        let mut taken = 0;
+        for (i, result) in results {
+            match result {
+                Ok(r) => pending[i] = Some(r),
+                Err(panic) => {
+                    stop();
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            while let Some(r) = pending.get_mut(taken).and_then(Option::take) {
+                if let Err(err) = sink(r) {
+                    stop();
+                    return Err(err);
+                }
+                taken += 1;
+                lock(&progress.0).0 = taken;
+                progress.1.notify_all();
+            }
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +158,60 @@ mod tests {
             assert_eq!(out, inputs.iter().map(|n| n * n).collect::<Vec<_>>());
         }
         assert!(map(&[] as &[u8], 4, |b| *b).is_empty());
+    }
+
+    #[test]
+    fn ordered_results_reach_the_sink_in_order_within_the_window() {
+        let inputs: Vec<u64> = (0..500).collect();
+        for (threads, window) in [(1, 1), (2, 1), (2, 8), (3, 1000)] {
+            let ahead = AtomicUsize::new(0);
+            let taken = AtomicUsize::new(0);
+            let mut seen = Vec::new();
+            let result: Result<(), ()> = ordered(
+                &inputs,
+                threads,
+                window,
+                |n| {
+                    // No input is started `window` or more inputs before the sink takes it.
+                    let gap = (*n as usize).saturating_sub(taken.load(Ordering::SeqCst));
+                    ahead.fetch_max(gap, Ordering::SeqCst);
+                    n * 3
+                },
+                |r| {
+                    seen.push(r);
+                    taken.store(seen.len(), Ordering::SeqCst);
+                    Ok(())
+                },
+            );
+            assert_eq!(result, Ok(()));
+            assert_eq!(seen, inputs.iter().map(|n| n * 3).collect::<Vec<_>>());
+            assert!(
+                ahead.load(Ordering::SeqCst) < window.max(1),
+                "{threads} threads, window {window}"
+            );
+        }
+    }
+
+    #[test]
+    fn ordered_stops_at_the_first_error_and_resumes_a_panic() {
+        let inputs: Vec<u64> = (0..10_000).collect();
+        let started = AtomicUsize::new(0);
+        let result = ordered(
+            &inputs,
+            2,
+            4,
+            |n| {
+                started.fetch_add(1, Ordering::SeqCst);
+                *n
+            },
+            |n| if n == 10 { Err(n) } else { Ok(()) },
+        );
+        assert_eq!(result, Err(10));
+        assert!(started.load(Ordering::SeqCst) < 100, "the workers stopped");
+        let caught = std::panic::catch_unwind(|| {
+            ordered(&inputs, 2, 4, |n| assert!(*n != 50), |()| Ok::<(), ()>(()))
+        });
+        assert!(caught.is_err());
     }
 
     #[test]

@@ -101,52 +101,34 @@ pub fn write_rust(spec: &ValidSpec, origin: &str, out: &mut dyn Write) -> std::i
                 .map(move |(i, piece)| (s, i, *piece))
         })
         .collect();
-    // Formatted in batches in output order, each batch on every core, while the batch
-    // before it is written: memory holds a few batches, not the file, and writing (on the
-    // calling thread, as `out` may not leave it) overlaps formatting.
+    // Formatted on every core in output order, and written (on the calling thread, as `out`
+    // may not leave it) as soon as each piece and those before it are ready: memory holds a
+    // window of pieces, not the file. A small spec is one thread's work.
     let total: usize = all.iter().map(|(_, _, p)| p.weight(&ctx)).sum();
-    let limit = BATCH_WEIGHT.max(total / MAX_BATCHES).max(1);
-    let mut batches = Vec::new();
-    let mut rest = all.as_slice();
-    while !rest.is_empty() {
-        let mut weight = 0;
-        let take = rest
-            .iter()
-            .take_while(|(_, _, p)| {
-                let fits = weight < limit;
-                weight += p.weight(&ctx);
-                fits
-            })
-            .count()
-            .max(1);
-        let (batch, next) = rest.split_at(take);
-        batches.push(batch);
-        rest = next;
-    }
-    std::thread::scope(|scope| {
-        let (formatted, texts) = std::sync::mpsc::sync_channel::<Vec<String>>(1);
-        let (ctx, sections) = (&ctx, &sections);
-        scope.spawn(move || {
-            for batch in batches {
-                // The receiver is gone only when writing failed: stop formatting.
-                if formatted.send(format_all(ctx, sections, batch)).is_err() {
-                    return;
-                }
-            }
-        });
-        for batch in texts {
-            for text in batch {
-                out.write_all(text.as_bytes())?;
-            }
-        }
-        Ok(())
-    })
+    let threads = crate::parallel::threads_for(total, PARALLEL_WEIGHT);
+    let mut text = String::new();
+    crate::parallel::ordered(
+        &all,
+        threads,
+        WINDOW,
+        |&(section, index, piece)| {
+            let mut text = String::new();
+            sections[section].render_piece(index, &piece.format(&ctx), &mut text);
+            text
+        },
+        |piece| {
+            text = piece;
+            out.write_all(text.as_bytes())
+        },
+    )
 }
 
-/// How much work (see [`Piece::weight`], about one item) a batch of [`write_rust`] holds at
-/// least, and into how many batches the code is cut at most.
-const BATCH_WEIGHT: usize = 2_000;
-const MAX_BATCHES: usize = 64;
+/// Below this weight (see [`Piece::weight`], about one item) [`write_rust`] runs on the calling
+/// thread alone; formatting threads would cost more than they save.
+const PARALLEL_WEIGHT: usize = 2_000;
+
+/// How many pieces the formatting threads may run ahead of writing.
+const WINDOW: usize = 64;
 
 /// Item constants are formatted in batches: one piece per item would spend more time setting
 /// up the parser and printer than formatting.
@@ -305,7 +287,8 @@ impl Section {
             return;
         }
         // Formatted pieces hold no multi-line literals (quote escapes line breaks), so
-        // indenting every line is safe.
+        // indenting every line is safe. Sized once: a line is rarely shorter than 16 bytes.
+        out.reserve(formatted.len() + formatted.len() / 4 + 8);
         for line in formatted.lines() {
             if !line.is_empty() {
                 out.push_str("    ");
@@ -317,33 +300,6 @@ impl Section {
             out.push_str("}\n");
         }
     }
-}
-
-/// Generates, formats and places (see [`Section::render_piece`]) every piece of `batch`,
-/// spreading the work over the cores. Token streams are not `Send`, so each thread builds the
-/// tokens of the pieces it takes. The largest pieces go first, so one big piece does not leave
-/// a core idle at the end.
-fn format_all(
-    ctx: &Context<'_>,
-    sections: &[Section],
-    batch: &[(usize, usize, Piece)],
-) -> Vec<String> {
-    let weights: Vec<usize> = batch.iter().map(|(_, _, p)| p.weight(ctx)).collect();
-    let mut order: Vec<usize> = (0..batch.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(weights[i]));
-    // For less than a batch's weight a second thread costs more than it saves.
-    let threads = crate::parallel::threads_for(weights.iter().sum(), BATCH_WEIGHT);
-    let formatted = crate::parallel::map(&order, threads, |&i| {
-        let (section, index, piece) = batch[i];
-        let mut text = String::new();
-        sections[section].render_piece(index, &piece.format(ctx), &mut text);
-        text
-    });
-    let mut out = vec![String::new(); batch.len()];
-    for (index, text) in order.into_iter().zip(formatted) {
-        out[index] = text;
-    }
-    out
 }
 
 fn format_tokens(tokens: TokenStream) -> String {

@@ -69,9 +69,7 @@ pub(crate) fn validate_groups<'t, G: Sync>(
     // parts large: while the parts are gathered into the whole, each is freed as soon as it
     // has been moved, so memory holds the whole plus one part, not the whole twice.
     let runs = threads.max(groups.len().div_ceil(PART_GROUPS));
-    let runs: Vec<&[G]> = groups
-        .chunks(groups.len().div_ceil(runs).max(1))
-        .collect();
+    let runs: Vec<&[G]> = groups.chunks(groups.len().div_ceil(runs).max(1)).collect();
     let parts = crate::parallel::map(&runs, threads, |run| {
         let mut part = CheckedChunk::default();
         for group in *run {
