@@ -277,6 +277,21 @@ mod tests {
             assert!(large.contains(from), "{name}: {from}");
             out.push((name.to_owned(), large.replacen(from, to, 1)));
         }
+        // Items that are not in chunks of their own.
+        let strings = synthetic::spec_strings(200);
+        let last = strings
+            .find("[[item]]\nid = \"item_199\"")
+            .unwrap_or_else(|| panic!("item_199"));
+        let moved = format!("\u{feff}{}\n{}", &strings[last..], &strings[..last]);
+        out.push(("byte order mark, then an item".into(), moved));
+        out.push((
+            "quoted item header after a source".into(),
+            strings.replacen(
+                "[[item]]\nid = \"item_0\"",
+                "[[\"item\"]]\nid = \"item_0\"",
+                1,
+            ),
+        ));
         out.push(("mixed".into(), large));
         out.push(("strings".into(), synthetic::spec_strings(500)));
         out

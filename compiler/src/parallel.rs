@@ -121,22 +121,25 @@ pub(crate) fn ordered<I: Sync, R: Send, E>(
             });
         }
         drop(done);
+        // However this thread leaves (an error, a panic in `f` or in `sink`), no worker may
+        // stay waiting for it.
+        struct StopOnExit<F: Fn()>(F);
+        impl<F: Fn()> Drop for StopOnExit<F> {
+            fn drop(&mut self) {
+                (self.0)();
+            }
+        }
+        let _stop = StopOnExit(stop);
         let mut pending: Vec<Option<R>> =
             std::iter::repeat_with(|| None).take(inputs.len()).collect();
         let mut taken = 0;
         for (i, result) in results {
             match result {
                 Ok(r) => pending[i] = Some(r),
-                Err(panic) => {
-                    stop();
-                    std::panic::resume_unwind(panic);
-                }
+                Err(panic) => std::panic::resume_unwind(panic),
             }
             while let Some(r) = pending.get_mut(taken).and_then(Option::take) {
-                if let Err(err) = sink(r) {
-                    stop();
-                    return Err(err);
-                }
+                sink(r)?;
                 taken += 1;
                 lock(&progress.0).0 = taken;
                 progress.1.notify_all();
@@ -210,6 +213,20 @@ mod tests {
         assert!(started.load(Ordering::SeqCst) < 100, "the workers stopped");
         let caught = std::panic::catch_unwind(|| {
             ordered(&inputs, 2, 4, |n| assert!(*n != 50), |()| Ok::<(), ()>(()))
+        });
+        assert!(caught.is_err());
+        // A panic in the sink stops the workers too (they would otherwise wait for it).
+        let caught = std::panic::catch_unwind(|| {
+            ordered(
+                &inputs,
+                2,
+                4,
+                |n| *n,
+                |n| {
+                    assert!(n != 20);
+                    Ok::<(), ()>(())
+                },
+            )
         });
         assert!(caught.is_err());
     }

@@ -274,8 +274,6 @@ fn context_value(spec: &ValidSpec, prose: Value, with_items: bool) -> Value {
 /// "Changes by version": for every version named by a `since` or a `removed-in`, newest first,
 /// the labels of the items it started and stopped sending.
 fn versions(spec: &ValidSpec) -> Vec<Value> {
-    // A few distinct versions among many items: set them apart before sorting.
-    let mut seen = std::collections::HashSet::new();
     let mut versions: Vec<&str> = spec
         .items
         .iter()
@@ -285,9 +283,13 @@ fn versions(spec: &ValidSpec) -> Vec<Value> {
                 .iter()
                 .flat_map(|r| [r.since.as_str(), r.removed_in.as_str()]),
         )
-        .filter(|v| seen.insert(*v))
         .collect();
+    // Items come in runs of one version: dropping a repeat of the version just before it
+    // changes nothing (the sort is stable, so it would end up beside it and be dropped
+    // there), and leaves a handful of versions to sort instead of one per item.
+    versions.dedup();
     versions.sort_by(|a, b| crate::diff::compare_versions(b, a));
+    versions.dedup();
     versions
         .into_iter()
         .map(|v| {
@@ -542,6 +544,50 @@ mod tests {
             inline("set `x_y` & go", escape_markdown, str::to_owned, "`", "`"),
             "set `x_y` &amp; go"
         );
+    }
+
+    /// The versions of the "changes by version" list as sorting every item's version, then
+    /// dropping repeats, lists them: `versions` must list the same, in the same order.
+    #[test]
+    fn versions_are_listed_as_a_full_sort_lists_them() {
+        let checked = crate::check("s.toml", synthetic::spec_strings(8).as_bytes());
+        let base = checked
+            .into_spec()
+            .unwrap_or_else(|c| panic!("{}", c.render()));
+        let orders: [&[&str]; 4] = [
+            &[
+                "1.0.0", "1.0.0", "1.2.0", "1.0.0", "2.0.0", "1.2.0", "1.2.0", "1.0.0",
+            ],
+            // Build metadata does not order versions: equal versions keep their order.
+            &[
+                "1.0.0+a", "1.0.0+b", "1.0.0+a", "1.0.0+a", "0.9.0", "1.0.0+b", "1.0.0", "1.0.0+a",
+            ],
+            &[
+                "3.0.0-rc.1",
+                "3.0.0",
+                "3.0.0-rc.1",
+                "2.9.9",
+                "3.0.0",
+                "3.0.0",
+                "3.0.0-rc.2",
+                "2.9.9",
+            ],
+            &["1.0.0"; 8],
+        ];
+        for since in orders {
+            let mut spec = base.clone();
+            for (item, v) in spec.items.iter_mut().zip(since) {
+                item.since = (*v).to_owned();
+            }
+            let mut expected: Vec<&str> = since.to_vec();
+            expected.sort_by(|a, b| crate::diff::compare_versions(b, a));
+            expected.dedup();
+            let listed: Vec<String> = versions(&spec)
+                .iter()
+                .map(|v| v["version"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            assert_eq!(listed, expected, "{since:?}");
+        }
     }
 
     /// Both pages rendered natively and by Handlebars alone.

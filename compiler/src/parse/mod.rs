@@ -464,6 +464,11 @@ pub(crate) fn cut(text: &str) -> Option<Cut<'_>> {
         }
     }
     let part = parse_chunks(text, &head, Way::Scan)?;
+    // An item outside the cut item chunks (after a byte order mark, under a quoted header,
+    // as an array of inline tables) is read by the whole-spec path, which knows where it is.
+    if !part.items.is_empty() {
+        return None;
+    }
     let mut diags = Vec::new();
     let head = part.finish(&mut diags);
     Some(Cut {
