@@ -54,6 +54,34 @@ pub mod stages {
 #[path = "../benches/support/synthetic.rs"]
 mod synthetic;
 
+/// Every spec file of the repository that is UTF-8 text (name, text), for unit tests that hold
+/// two ways of reading against each other.
+#[cfg(test)]
+fn repo_specs() -> Vec<(String, String)> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../");
+    let mut out = Vec::new();
+    for dir in [
+        "spec",
+        "tests/fixtures/bad",
+        "tests/fixtures/lint",
+        "tests/fixtures/diff",
+        "tests/fixtures/camunda7",
+    ] {
+        let entries =
+            std::fs::read_dir(format!("{root}{dir}")).unwrap_or_else(|e| panic!("{dir}: {e}"));
+        for path in entries.flatten().map(|e| e.path()) {
+            // Bytes that are not UTF-8 never reach parsing.
+            if let (Some("toml"), Ok(text)) = (
+                path.extension().and_then(|e| e.to_str()),
+                std::fs::read_to_string(&path),
+            ) {
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+    out
+}
+
 use std::path::Path;
 
 /// The notice each generated file carries.
@@ -222,27 +250,7 @@ mod tests {
     /// Every spec of the repository, the synthetic ones, and edits of a large one whose
     /// problems lie across groups of items.
     fn corpus() -> Vec<(String, String)> {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../");
-        let mut out = Vec::new();
-        for dir in [
-            "spec",
-            "tests/fixtures/bad",
-            "tests/fixtures/lint",
-            "tests/fixtures/diff",
-            "tests/fixtures/camunda7",
-        ] {
-            let entries =
-                std::fs::read_dir(format!("{root}{dir}")).unwrap_or_else(|e| panic!("{dir}: {e}"));
-            for path in entries.flatten().map(|e| e.path()) {
-                // Bytes that are not UTF-8 never reach parsing.
-                if let (Some("toml"), Ok(text)) = (
-                    path.extension().and_then(|e| e.to_str()),
-                    std::fs::read_to_string(&path),
-                ) {
-                    out.push((path.display().to_string(), text));
-                }
-            }
-        }
+        let mut out = repo_specs();
         let large = synthetic::spec_mixed(300);
         let edits: [(&str, &str, &str); 7] = [
             (

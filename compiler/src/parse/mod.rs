@@ -784,28 +784,7 @@ mod tests {
     }
 
     fn corpus() -> Vec<(String, String)> {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../");
-        let mut out = Vec::new();
-        for dir in [
-            "spec",
-            "tests/fixtures/bad",
-            "tests/fixtures/lint",
-            "tests/fixtures/diff",
-            "tests/fixtures/camunda7",
-        ] {
-            let Ok(entries) = std::fs::read_dir(format!("{root}{dir}")) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if let (Some("toml"), Ok(text)) = (
-                    path.extension().and_then(|e| e.to_str()),
-                    std::fs::read_to_string(&path),
-                ) {
-                    out.push((path.display().to_string(), text));
-                }
-            }
-        }
+        let mut out = crate::repo_specs();
         out.push(("mixed".into(), synthetic::spec_mixed(40)));
         out.push(("strings".into(), synthetic::spec_strings(40)));
         out

@@ -29,15 +29,24 @@ use crate::source::{SourceFile, Span};
 
 /// Validates `spec`; returns `None` if `diags` holds any error, including the parser's.
 pub fn validate(file: &SourceFile, spec: &Spec, diags: &mut Vec<Diagnostic>) -> Option<ValidSpec> {
+    let (mut v, head, names) = begin(file, spec, diags);
+    let (items, removed) = v.items(&spec.items, &names.context(&head.categories, &head.sources));
+    v.finish(spec, head, items, removed)
+}
+
+/// The spec-wide rules of `spec`, and the names its items may refer to.
+fn begin<'a>(
+    file: &'a SourceFile,
+    spec: &'a Spec,
+    diags: &'a mut Vec<Diagnostic>,
+) -> (Validator<'a>, Head, Names<'a>) {
     let mut v = Validator {
         file,
         wrong_kind: &spec.wrong_kind,
         diags,
     };
     let head = v.head(spec);
-    let names = Names::new(spec);
-    let (items, removed) = v.items(&spec.items, &names.context(&head.categories, &head.sources));
-    v.finish(spec, head, items, removed)
+    (v, head, Names::new(spec))
 }
 
 /// [`validate`] of a spec whose items are read group by group while they are checked, so that
@@ -55,13 +64,7 @@ pub(crate) fn validate_groups<'t, G: Sync>(
 ) -> Option<Option<ValidSpec>> {
     // Errors found before (by the parser) count too: they are in `diags` already.
     let before = diags.len();
-    let mut v = Validator {
-        file,
-        wrong_kind: &spec.wrong_kind,
-        diags,
-    };
-    let head = v.head(spec);
-    let names = Names::new(spec);
+    let (mut v, head, names) = begin(file, spec, diags);
     let ctx = names.context(&head.categories, &head.sources);
     let wrong_kind = &spec.wrong_kind;
     // Runs of consecutive groups, each checked into one part: the checked items are moved

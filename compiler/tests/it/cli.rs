@@ -226,33 +226,24 @@ fn template_problems_come_after_the_spec_is_valid() {
     let err = text(&out.stderr);
     assert!(err.contains("error[E0008]"), "{err}");
     assert!(!err.contains("template"), "{err}");
-    // A valid spec: the missing HTML template is an I/O problem (exit 2).
+    // A valid spec: the missing HTML template is an I/O problem (exit 2); with both
+    // templates present, the broken Markdown one is a template error (exit 1).
     let good = args("spec/telemetry.toml");
-    let out = run(&good.each_ref().map(String::as_str), None);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("telemetry.html.hbs"),
-        "{}",
-        text(&out.stderr)
-    );
-    // Both templates present, the Markdown one broken: a template error (exit 1).
-    std::fs::copy(
-        repo_root().join("spec/templates/telemetry.html.hbs"),
-        templates.join("telemetry.html.hbs"),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::copy(
-        repo_root().join("spec/templates/disclosure.toml"),
-        templates.join("disclosure.toml"),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let out = run(&good.each_ref().map(String::as_str), None);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("template `telemetry.md` is not valid Handlebars"),
-        "{}",
-        text(&out.stderr)
-    );
+    let expect = |code: i32, says: &str| {
+        let out = run(&good.each_ref().map(String::as_str), None);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{err}");
+        assert!(err.contains(says), "{err}");
+    };
+    expect(2, "telemetry.html.hbs");
+    for name in ["telemetry.html.hbs", "disclosure.toml"] {
+        std::fs::copy(
+            repo_root().join("spec/templates").join(name),
+            templates.join(name),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    expect(1, "template `telemetry.md` is not valid Handlebars");
     assert!(!dir.join("out").exists(), "nothing is written");
 }
 
