@@ -207,13 +207,15 @@ enum CliError {
     TwoStdin,
 }
 
+/// Reads and checks the spec for a command that prints only errors: without the lints.
 fn load(spec: &Path, stdin: &mut dyn Read) -> Result<Checked, CliError> {
+    let lints = crate::Lints::Skip;
     if spec.as_os_str() == "-" {
         let mut bytes = Vec::new();
         stdin.read_to_end(&mut bytes).map_err(CliError::Stdin)?;
-        return Ok(crate::check("<stdin>", &bytes));
+        return Ok(crate::check_with("<stdin>", &bytes, lints));
     }
-    Ok(crate::load(spec)?)
+    Ok(crate::load_with(spec, lints)?)
 }
 
 /// [`load`] with every item's expiry judged at `at`.
@@ -225,7 +227,7 @@ fn load_at(spec: &Path, stdin: &mut dyn Read, at: &crate::expiry::At) -> Result<
     }
     let bytes = crate::read(spec)?;
     Ok(crate::judge(
-        crate::check_owned(&spec.display().to_string(), bytes),
+        crate::check_owned(&spec.display().to_string(), bytes, crate::Lints::Run),
         at,
     ))
 }
