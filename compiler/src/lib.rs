@@ -138,6 +138,10 @@ pub fn check(name: &str, bytes: &[u8]) -> Checked {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lints {
     Run,
+    #[cfg_attr(
+        not(feature = "cli"),
+        expect(dead_code, reason = "only the command-line tool shows no warnings")
+    )]
     Skip,
 }
 
@@ -282,7 +286,9 @@ fn read_halves(path: &Path) -> std::io::Result<Vec<u8>> {
         let file = &file;
         let other = scope.spawn(move || file.read_exact_at(second, offset));
         let mine = file.read_exact_at(first, 0);
-        let theirs = other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let theirs = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         mine.and(theirs)
     });
     match read {
@@ -413,7 +419,10 @@ mod tests {
             let read = read(&path).unwrap_or_else(|e| panic!("{e}"));
             assert!(read == bytes, "{size} bytes read back differently");
         }
-        assert!(matches!(read(&dir.join("missing")), Err(LoadError::NotFound { .. })));
+        assert!(matches!(
+            read(&dir.join("missing")),
+            Err(LoadError::NotFound { .. })
+        ));
     }
 
     #[test]
