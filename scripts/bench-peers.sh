@@ -11,7 +11,9 @@
 # Every command runs ROUNDS times (default 5), interleaved with the others; the script prints
 # each command's median wall time and peak RSS (GNU time's %M), then the ratios.
 # With BASELINE=/path/to/an/older/telemetry-spec, that binary runs the same two commands
-# alongside (before/after); with GLEAN=0, glean_parser is left out (for large N).
+# alongside (before/after); with GLEAN=0, glean_parser is left out (for large N); with
+# SPEC=path, this project's commands read that spec instead of the synthetic one (the real
+# spec: `SPEC=spec/telemetry.toml GLEAN=0 scripts/bench-peers.sh 13 31`).
 # Weaver has no release binary in any registry these machines reach: build it from its source
 # (README, "Measuring"), then pass the binary as WEAVER.
 # Not part of CI. Usage: scripts/bench-peers.sh [N] [ROUNDS]
@@ -30,7 +32,11 @@ fi
 cargo build -q --release -p telemetry-spec --bin telemetry-spec --example synthetic_spec
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 spec_bin="$target_dir/release/telemetry-spec"
-"$target_dir/release/examples/synthetic_spec" "$n" strings > "$bench/telemetry.toml"
+if [[ -n "${SPEC:-}" ]]; then
+  cp "$SPEC" "$bench/telemetry.toml"
+else
+  "$target_dir/release/examples/synthetic_spec" "$n" strings > "$bench/telemetry.toml"
+fi
 
 glean="${GLEAN:-1}"
 if [[ "$glean" != 0 && ! -x "$bench/venv/bin/glean_parser" ]]; then

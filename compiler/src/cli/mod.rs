@@ -312,16 +312,19 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
                 };
                 base.join("templates")
             });
-            // The templates do not depend on the spec: they are read and compiled while the
-            // spec is checked, and their problems reported only once the spec is valid.
+            // The templates do not depend on the spec: for a large spec they are read and
+            // compiled while it is checked (a small one is checked before a thread would have
+            // started). Their problems are reported only once the spec is valid.
+            let large = std::fs::metadata(&path).is_ok_and(|m| m.len() >= CONCURRENT_SPEC_BYTES);
             std::thread::scope(|scope| {
-                let compiling = scope.spawn(|| compile_templates(&dir));
+                let compiling = large.then(|| scope.spawn(|| compile_templates(&dir)));
                 let Some(spec) = valid(&path, io)? else {
                     return Ok(1);
                 };
-                let compiled = match compiling.join() {
-                    Ok(compiled) => compiled?,
-                    Err(panic) => std::panic::resume_unwind(panic),
+                let compiled = match compiling.map(|thread| thread.join()) {
+                    None => compile_templates(&dir)?,
+                    Some(Ok(compiled)) => compiled?,
+                    Some(Err(panic)) => std::panic::resume_unwind(panic),
                 };
                 let compiled = match compiled {
                     Ok(compiled) => compiled,
@@ -422,6 +425,10 @@ fn execute(command: Command, io: &mut Io<'_>) -> Result<u8, CliError> {
 /// Below this many items `generate` renders its files one after the other: threads would cost
 /// more than they save on the real spec.
 const PARALLEL_ITEMS: usize = 2_000;
+
+/// From this size on, `generate` compiles the templates while the spec is checked: below it,
+/// starting a thread costs more (about a millisecond for the real spec) than it saves.
+const CONCURRENT_SPEC_BYTES: u64 = 256 * 1024;
 
 /// Reads and compiles the templates in `dir`: a file that cannot be read is a [`CliError`],
 /// a template that does not compile a [`crate::DocsError`].

@@ -201,8 +201,9 @@ fn a_template_failing_mid_render_publishes_nothing() {
     }
 }
 
-/// The templates are read and compiled while the spec is checked; what is wrong with them is
-/// reported only for a valid spec, as if they were read after it.
+/// The templates of a large spec are read and compiled while it is checked, those of a small
+/// one after it; either way what is wrong with them is reported only for a valid spec, as if
+/// they were read after it.
 #[test]
 fn template_problems_come_after_the_spec_is_valid() {
     let dir = TempDir::new("generate-template-order");
@@ -210,32 +211,38 @@ fn template_problems_come_after_the_spec_is_valid() {
     std::fs::create_dir_all(&templates).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(templates.join("telemetry.md.hbs"), "{{#if}}\n")
         .unwrap_or_else(|e| panic!("{e}"));
-    let args = |spec: &str| {
-        [
-            "generate".to_owned(),
-            spec.to_owned(),
-            "--out".to_owned(),
-            dir.join("out").display().to_string(),
-            "--templates".to_owned(),
-            templates.display().to_string(),
-        ]
+    let large = synthetic::spec_strings(3_000);
+    let large_bad = dir.join("large-bad.toml");
+    let duplicate = large.replacen("id = \"item_5\"", "id = \"item_4\"", 1);
+    std::fs::write(&large_bad, duplicate).unwrap_or_else(|e| panic!("{e}"));
+    let large_good = dir.join("large-good.toml");
+    std::fs::write(&large_good, large).unwrap_or_else(|e| panic!("{e}"));
+    let specs = [
+        (
+            "tests/fixtures/bad/E0008-path-prefix.toml".to_owned(),
+            "spec/telemetry.toml".to_owned(),
+        ),
+        (
+            large_bad.display().to_string(),
+            large_good.display().to_string(),
+        ),
+    ];
+    // Only the spec's errors (exit 1), then, for a valid spec, the missing HTML template (an
+    // I/O problem, exit 2).
+    let expect = |spec: &str, code: i32, says: &str, not: &str| {
+        let out = dir.join("out").display().to_string();
+        let templates = templates.display().to_string();
+        let args = ["generate", spec, "--out", &out, "--templates", &templates];
+        let result = run(&args, None);
+        let err = text(&result.stderr);
+        assert_eq!(result.status.code(), Some(code), "{spec}: {err}");
+        assert!(err.contains(says) && !err.contains(not), "{spec}: {err}");
     };
-    let bad = args("tests/fixtures/bad/E0008-path-prefix.toml");
-    let out = run(&bad.each_ref().map(String::as_str), None);
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(err.contains("error[E0008]"), "{err}");
-    assert!(!err.contains("template"), "{err}");
-    // A valid spec: the missing HTML template is an I/O problem (exit 2); with both
-    // templates present, the broken Markdown one is a template error (exit 1).
-    let good = args("spec/telemetry.toml");
-    let expect = |code: i32, says: &str| {
-        let out = run(&good.each_ref().map(String::as_str), None);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(code), "{err}");
-        assert!(err.contains(says), "{err}");
-    };
-    expect(2, "telemetry.html.hbs");
+    for (bad, good) in &specs {
+        expect(bad, 1, "error[E0", ".hbs");
+        expect(good, 2, "telemetry.html.hbs", "error[E0");
+    }
+    // Both templates present, the Markdown one broken: a template error (exit 1).
     for name in ["telemetry.html.hbs", "disclosure.toml"] {
         std::fs::copy(
             repo_root().join("spec/templates").join(name),
@@ -243,7 +250,14 @@ fn template_problems_come_after_the_spec_is_valid() {
         )
         .unwrap_or_else(|e| panic!("{e}"));
     }
-    expect(1, "template `telemetry.md` is not valid Handlebars");
+    for (_, good) in &specs {
+        expect(
+            good,
+            1,
+            "template `telemetry.md` is not valid Handlebars",
+            "error[E0",
+        );
+    }
     assert!(!dir.join("out").exists(), "nothing is written");
 }
 
