@@ -11,11 +11,7 @@ const KEYWORDS: &[&str] = &[
 ];
 
 pub fn is_keyword(word: &str) -> bool {
-    // Every keyword is 2 to 8 bytes long and starts with a letter from `a` to `y` or `S`:
-    // nearly every name is told apart without a comparison.
-    (2..=8).contains(&word.len())
-        && matches!(word.as_bytes()[0], b'a'..=b'y' | b'S')
-        && KEYWORDS.binary_search(&word).is_ok()
+    KEYWORDS.binary_search(&word).is_ok()
 }
 
 /// Why `word` cannot be a snake_case Rust identifier, or `None` if it can.

@@ -287,8 +287,7 @@ impl Section {
             return;
         }
         // Formatted pieces hold no multi-line literals (quote escapes line breaks), so
-        // indenting every line is safe. Sized once: a line is rarely shorter than 16 bytes.
-        out.reserve(formatted.len() + formatted.len() / 4 + 8);
+        // indenting every line is safe.
         for line in formatted.lines() {
             if !line.is_empty() {
                 out.push_str("    ");

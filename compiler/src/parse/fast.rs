@@ -57,11 +57,7 @@ pub(super) fn read<'t>(
             span,
             entries,
         } = table;
-        let mut fields = Entries {
-            entries,
-            ok: true,
-            next: 0,
-        };
+        let mut fields = Entries { entries, ok: true };
         match kind {
             Kind::Product => part.products.push(product(&mut fields, span)),
             Kind::Category => part.categories.push(category(&mut fields, span)),
@@ -337,20 +333,14 @@ impl<'t> Cursor<'_, 't> {
 struct Entries<'t> {
     entries: Vec<Entry<'t>>,
     ok: bool,
-    /// Where [`Entries::take`] starts looking.
-    next: usize,
 }
 
 impl<'t> Entries<'t> {
-    /// Keys are usually written in the order they are read: the search starts after the
-    /// entry found last.
     fn take(&mut self, key: &str) -> Option<Spanned<RawValue<'t>>> {
-        let len = self.entries.len();
-        let at = (0..len)
-            .map(|i| (self.next + i) % len)
-            .find(|&i| self.entries[i].0.value == key)?;
-        self.next = at + 1;
-        self.entries[at].1.take()
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| k.value == key)
+            .and_then(|(_, v)| v.take())
     }
 
     /// `f` of the value of `key`; a value `f` refuses makes the table not plain.

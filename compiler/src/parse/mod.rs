@@ -237,70 +237,26 @@ impl<'t> Partial<'t> {
     fn read(&mut self, doc: &DeTable<'t>, base: usize) {
         let (diags, wrong) = (&mut self.diags, &mut self.wrong);
         let mut top = Reader::new(doc, base..base, base, TOP_KEYS, "the spec", diags, wrong);
-        if let Some((table, span)) = top.table("product") {
-            let mut r = Reader::new(
-                table,
-                span.clone(),
-                base,
-                PRODUCT_KEYS,
-                "[product]",
-                top.diags,
-                top.wrong,
-            );
-            self.products.push(product(&mut r, span));
-            r.finish();
+        if let Some(table) = top.table("product") {
+            let product = top.nested(table, PRODUCT_KEYS, "[product]", |r, at| product(r, at));
+            self.products.push(product);
         }
-        for (table, span) in top.array_of_tables("category") {
-            let mut r = Reader::new(
-                table,
-                span.clone(),
-                base,
-                CATEGORY_KEYS,
-                "[[category]]",
-                top.diags,
-                top.wrong,
-            );
-            self.categories.push(category(&mut r, span));
-            r.finish();
+        for table in top.array_of_tables("category") {
+            let what = "[[category]]";
+            let category = top.nested(table, CATEGORY_KEYS, what, |r, at| category(r, at));
+            self.categories.push(category);
         }
-        for (table, span) in top.array_of_tables("source") {
-            let mut r = Reader::new(
-                table,
-                span.clone(),
-                base,
-                SOURCE_KEYS,
-                "[[source]]",
-                top.diags,
-                top.wrong,
-            );
-            self.sources.push(source(&mut r, span));
-            r.finish();
+        for table in top.array_of_tables("source") {
+            let source = top.nested(table, SOURCE_KEYS, "[[source]]", |r, at| source(r, at));
+            self.sources.push(source);
         }
-        for (table, span) in top.array_of_tables("item") {
-            let mut r = Reader::new(
-                table,
-                span.clone(),
-                base,
-                ITEM_KEYS,
-                "[[item]]",
-                top.diags,
-                top.wrong,
-            );
-            self.items.push(item(&mut r, span));
-            r.finish();
+        for table in top.array_of_tables("item") {
+            self.items
+                .push(top.nested(table, ITEM_KEYS, "[[item]]", |r, at| item(r, at)));
         }
-        for (table, span) in top.array_of_tables("object") {
-            let mut r = Reader::new(
-                table,
-                span.clone(),
-                base,
-                OBJECT_KEYS,
-                "[[object]]",
-                top.diags,
-                top.wrong,
-            );
-            self.objects.push(object(&mut r, span));
-            r.finish();
+        for table in top.array_of_tables("object") {
+            self.objects
+                .push(top.nested(table, OBJECT_KEYS, "[[object]]", |r, at| object(r, at)));
         }
         top.finish();
     }
@@ -546,6 +502,22 @@ impl<'a, 'i> Reader<'a, 'i> {
             span,
             base,
         }
+    }
+
+    /// `read` of a table of this one (as [`Reader::table`] and [`Reader::array_of_tables`]
+    /// give it), then its unknown keys reported.
+    fn nested<T>(
+        &mut self,
+        (table, span): (&'a DeTable<'i>, Span),
+        allowed: &'static [&'static str],
+        what: &'static str,
+        read: impl FnOnce(&mut Reader<'_, 'i>, Span) -> T,
+    ) -> T {
+        let (base, diags, wrong) = (self.base, &mut *self.diags, &mut *self.wrong);
+        let mut r = Reader::new(table, span.clone(), base, allowed, what, diags, wrong);
+        let value = read(&mut r, span);
+        r.finish();
+        value
     }
 
     /// A span of the chunk, as a span of the document.
