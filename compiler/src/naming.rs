@@ -11,8 +11,29 @@ const KEYWORDS: &[&str] = &[
 ];
 
 pub fn is_keyword(word: &str) -> bool {
-    KEYWORDS.binary_search(&word).is_ok()
+    // Every generated field name is looked up: most are rejected by their length and first
+    // letter alone.
+    let (Some(&first), Some(starts)) = (word.as_bytes().first(), KEYWORD_STARTS.get(word.len()))
+    else {
+        return false;
+    };
+    first
+        .checked_sub(b'A')
+        .is_some_and(|bit| bit < 64 && starts & (1 << bit) != 0)
+        && KEYWORDS.binary_search(&word).is_ok()
 }
+
+/// For each length, the first letters of the keywords of that length (bit `letter - 'A'`).
+const KEYWORD_STARTS: [u64; 9] = {
+    let mut starts = [0u64; 9];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        let word = KEYWORDS[i].as_bytes();
+        starts[word.len()] |= 1 << (word[0] - b'A');
+        i += 1;
+    }
+    starts
+};
 
 /// Why `word` cannot be a snake_case Rust identifier, or `None` if it can.
 pub fn identifier_problem(word: &str) -> Option<String> {
@@ -89,6 +110,24 @@ fn for_each_word(segment: &str, mut word: impl FnMut(&str)) {
 
 /// `license-key` -> `license_key`, `camundaBPM` -> `camunda_bpm`.
 pub fn snake_case(segment: &str) -> String {
+    // Most segments are lowercase words joined by single separators: their words are exactly
+    // what lies between the separators, so the name is the segment with `_` for `-`.
+    let bytes = segment.as_bytes();
+    let separator = |b: &u8| matches!(b, b'-' | b'_');
+    if bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || separator(b))
+        && !bytes.first().is_some_and(separator)
+        && !bytes.last().is_some_and(separator)
+        && !bytes
+            .windows(2)
+            .any(|w| separator(&w[0]) && separator(&w[1]))
+    {
+        return bytes
+            .iter()
+            .map(|&b| if b == b'-' { '_' } else { char::from(b) })
+            .collect();
+    }
     let mut out = String::with_capacity(segment.len() + 4);
     for_each_word(segment, |w| {
         if !out.is_empty() {
@@ -192,6 +231,46 @@ mod tests {
         assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
         assert!(KEYWORDS.iter().all(|k| is_keyword(k)));
         assert!(KEYWORDS.iter().all(|k| !is_keyword(&format!("{k}_"))));
+        for other in [
+            "",
+            "f",
+            "field_1",
+            "Type",
+            "selfish",
+            "~",
+            "\u{e9}",
+            "abstracts",
+        ] {
+            assert!(!is_keyword(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn plain_segments_take_the_short_way_to_the_same_name() {
+        // The long way, word by word, for comparison.
+        let by_words = |s: &str| {
+            let mut words = Vec::new();
+            for_each_word(s, |w| words.push(w.to_ascii_lowercase()));
+            words.join("_")
+        };
+        for segment in [
+            "a",
+            "license-key",
+            "a_b-c",
+            "x1",
+            "1a",
+            "a1-2b",
+            "-a",
+            "a-",
+            "a--b",
+            "_",
+            "",
+            "camundaBPM",
+            "a__b",
+            "é-a",
+        ] {
+            assert_eq!(snake_case(segment), by_words(segment), "{segment}");
+        }
     }
 
     #[test]

@@ -428,9 +428,10 @@ pub fn is_semver(s: &str) -> bool {
     };
     let ident =
         |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    let core: Vec<&str> = core.split('.').collect();
-    core.len() == 3
-        && core.iter().all(|p| numeric(p))
+    // Counted, not collected: every item's `since` is checked with this.
+    let mut parts = core.split('.');
+    parts.by_ref().take(3).filter(|p| numeric(p)).count() == 3
+        && parts.next().is_none()
         && pre.is_none_or(|p| {
             p.split('.')
                 .all(|id| ident(id) && (!id.bytes().all(|b| b.is_ascii_digit()) || numeric(id)))
@@ -456,6 +457,7 @@ mod tests {
         assert!(!is_uuid("not-a-uuid"));
         assert!(is_date("2024-02-29") && !is_date("2023-02-29") && !is_date("2025-13-01"));
         assert!(is_semver("1.0.0-rc-1+x") && !is_semver("03.2.0") && !is_semver("3.2"));
+        assert!(!is_semver("1.2.3.4") && !is_semver("1.2.") && !is_semver("1..3"));
         for ok in [
             "2022-11-20T15:53:20.386+01:00",
             "2022-11-20T15:53:20Z",

@@ -334,14 +334,22 @@ struct Renames {
 }
 
 impl Renames {
-    fn for_keys<'a>(keys: impl Iterator<Item = &'a str> + Clone) -> Self {
-        let count = |rule: fn(&str) -> String| {
-            keys.clone()
-                .filter(|k| rule(&naming::field_name(k)) == *k)
-                .count()
-        };
+    fn for_keys<'a>(keys: impl Iterator<Item = &'a str>) -> Self {
+        // How many keys each rule names right: the field name as it is, or with `-` for `_`.
+        let (mut plain, mut kebab) = (0usize, 0usize);
+        for key in keys {
+            let field = naming::field_name(key);
+            plain += usize::from(field == key);
+            kebab += usize::from(
+                field.len() == key.len()
+                    && field
+                        .bytes()
+                        .zip(key.bytes())
+                        .all(|(f, k)| if f == b'_' { k == b'-' } else { f == k }),
+            );
+        }
         Self {
-            kebab: count(|f| f.replace('_', "-")) > count(str::to_owned),
+            kebab: kebab > plain,
         }
     }
 

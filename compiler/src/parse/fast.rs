@@ -56,8 +56,15 @@ pub(super) fn read<'t>(
             kind,
             span,
             entries,
+            index,
         } = table;
-        let mut fields = Entries { entries, ok: true };
+        let mut fields = Entries {
+            entries,
+            keys: kind.keys(),
+            index,
+            next: 0,
+            ok: true,
+        };
         match kind {
             Kind::Product => part.products.push(product(&mut fields, span)),
             Kind::Category => part.categories.push(category(&mut fields, span)),
@@ -142,6 +149,35 @@ pub(super) struct Table<'t> {
     /// The header, as the full reading spans a table.
     pub(super) span: Span,
     pub(super) entries: Vec<Entry<'t>>,
+    /// Where each of the kind's keys is in `entries`, when the scanner read the table (which
+    /// takes only known keys, each once): a lookup instead of a search.
+    pub(super) index: Option<Index>,
+}
+
+/// The most keys a table kind has (an item's), so that an [`Index`] fits them all.
+pub(super) const MAX_KEYS: usize = 32;
+const _: () = assert!(ITEM_KEYS.len() <= MAX_KEYS);
+
+/// Position in a table's entries of each of its kind's keys, by the key's place in
+/// [`Kind::keys`]; [`Index::ABSENT`] where the table does not have the key.
+#[derive(Clone, Copy)]
+pub(super) struct Index(pub(super) [u8; MAX_KEYS]);
+
+impl Index {
+    pub(super) const ABSENT: u8 = u8::MAX;
+
+    pub(super) fn empty() -> Self {
+        Index([Self::ABSENT; MAX_KEYS])
+    }
+}
+
+/// The place of `key` among `keys`, looked for from `from` on first: tables are nearly always
+/// written, and always read, in the order of their keys.
+pub(super) fn slot(keys: &[&str], key: &str, from: usize) -> Option<usize> {
+    let same = |at: &usize| keys[*at].as_bytes() == key.as_bytes();
+    (from..keys.len())
+        .find(same)
+        .or_else(|| (0..from.min(keys.len())).find(same))
 }
 
 struct Cursor<'e, 't> {
@@ -208,6 +244,7 @@ impl<'t> Cursor<'_, 't> {
                         kind,
                         span: self.span(event, end),
                         entries: Vec::with_capacity(kind.keys().len().min(16)),
+                        index: None,
                     });
                 }
                 EventKind::SimpleKey => {
@@ -332,15 +369,28 @@ impl<'t> Cursor<'_, 't> {
 /// of the wrong kind.
 struct Entries<'t> {
     entries: Vec<Entry<'t>>,
+    /// The keys of the table's kind, and where each is in `entries` (see [`Table::index`]).
+    keys: &'static [&'static str],
+    index: Option<Index>,
+    /// The place after the key asked for last.
+    next: usize,
     ok: bool,
 }
 
 impl<'t> Entries<'t> {
     fn take(&mut self, key: &str) -> Option<Spanned<RawValue<'t>>> {
-        self.entries
-            .iter_mut()
-            .find(|(k, _)| k.value == key)
-            .and_then(|(_, v)| v.take())
+        let entry = match &self.index {
+            Some(index) => {
+                let at = slot(self.keys, key, self.next)?;
+                self.next = at + 1;
+                match index.0[at] {
+                    Index::ABSENT => return None,
+                    entry => self.entries.get_mut(usize::from(entry))?,
+                }
+            }
+            None => self.entries.iter_mut().find(|(k, _)| k.value == key)?,
+        };
+        entry.1.take()
     }
 
     /// `f` of the value of `key`; a value `f` refuses makes the table not plain.

@@ -362,15 +362,19 @@ fn chunks(text: &str) -> Vec<(usize, bool)> {
     };
     let first_is_item = chunk_header(&text[..line_end(0)]) == Some("item");
     let mut starts = vec![(0, first_is_item)];
-    // Line breaks are found with memchr (`match_indices` of a char); only a line whose
-    // first non-blank byte is `[` can be a header: look no further into the others.
-    for (i, _) in text.match_indices('\n') {
-        let start = i + 1;
-        let first = bytes[start..]
+    // A header line's first non-blank byte is `[`, and `[` is rare elsewhere: find each one
+    // (memchr), and look back over blanks to the line break that must precede it. The first
+    // line, which has none, was looked at above.
+    for at in memchr::memchr_iter(b'[', bytes) {
+        let blanks = bytes[..at]
             .iter()
-            .position(|b| !matches!(b, b' ' | b'\t'))
-            .map(|p| start + p);
-        if first.is_some_and(|f| bytes[f] == b'[')
+            .rev()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        let start = at - blanks;
+        if start > 0
+            && bytes[start - 1] == b'\n'
+            && starts.last().is_none_or(|&(last, _)| last < start)
             && let Some(name) = chunk_header(&text[start..line_end(start)])
         {
             starts.push((start, name == "item"));
@@ -920,6 +924,9 @@ mod tests {
         ("example = 1 2", false),
         ("example = \"a\"b", false),
         ("\"quoted\" = 1", false),
+        ("colour = 'blue'", false),
+        ("label = 'x'\nlabel = 'y'", false),
+        ("owner = 'x'\nlabel = 'y'", true),
         ("dotted.key = 1", false),
         ("label = 'x'\rowner = 'y'", false),
         ("label = 'x' # \u{1}", false),
@@ -949,6 +956,44 @@ mod tests {
             let [scan, events, full] = every_way(&text);
             assert!(events == full, "{line:?}:\n{events}\n--- full:\n{full}");
             assert!(scan == full, "{line:?}:\n{scan}\n--- full:\n{full}");
+        }
+    }
+
+    /// The cut as first written, line by line, to hold the search by brackets against.
+    fn chunks_by_lines(text: &str) -> Vec<(usize, bool)> {
+        let line = |start: usize| {
+            &text[start
+                ..text[start..]
+                    .find('\n')
+                    .map_or(text.len(), |p| start + p + 1)]
+        };
+        let mut starts = vec![(0, chunk_header(line(0)) == Some("item"))];
+        for (i, _) in text.match_indices('\n') {
+            if let Some(name) = chunk_header(line(i + 1)) {
+                starts.push((i + 1, name == "item"));
+            }
+        }
+        starts
+    }
+
+    #[test]
+    fn headers_found_by_their_brackets_are_the_header_lines() {
+        let mut texts: Vec<String> = crate::repo_specs().into_iter().map(|(_, t)| t).collect();
+        texts.push(synthetic::spec_mixed(50));
+        texts.extend(
+            [
+                "[[item]]",
+                "  [[item]]\n",
+                "\n[[item]]",
+                "x\n \t[[source]] # c\n[[item]]x\n[ [item]]\n\t [[item]]",
+                "[[item]]\r\n[[item]]\r\n",
+                "a[\n[",
+                "a = [\n[[item]]\n  [1],\n]\n[[object]]\n",
+            ]
+            .map(String::from),
+        );
+        for text in texts {
+            assert_eq!(chunks(&text), chunks_by_lines(&text), "{text:?}");
         }
     }
 

@@ -6,11 +6,12 @@
 //! of those, with spaces, tabs, comments and line breaks between. Everything else (an escape,
 //! an inline table, a quoted or dotted key, a date, a multi-line string, an odd line break)
 //! gives `None` and the chunk goes to toml_parser's events (see `fast`), so this never has
-//! to decide anything subtle: what it accepts, TOML accepts with the same meaning.
+//! to decide anything subtle: what it accepts, TOML accepts with the same meaning. So does a
+//! key its table does not have, or one written twice: the full reading reports those.
 
 use std::borrow::Cow;
 
-use super::fast::{Kind, Table};
+use super::fast::{Index, Kind, Table, slot};
 use crate::model::{RawValue, SString, Spanned};
 
 /// Arrays nested deeper than this go the longer way, which applies TOML's own limit.
@@ -25,6 +26,8 @@ pub(super) fn tables(chunk: &str, base: usize) -> Option<Vec<Table<'_>>> {
         base,
     };
     let mut tables: Vec<Table<'_>> = Vec::new();
+    // The place after the last key of the current table.
+    let mut next = 0;
     loop {
         s.spaces();
         match s.peek() {
@@ -45,7 +48,9 @@ pub(super) fn tables(chunk: &str, base: usize) -> Option<Vec<Table<'_>>> {
                     kind,
                     span: start + base..s.at + base,
                     entries: Vec::with_capacity(kind.keys().len().min(16)),
+                    index: Some(Index::empty()),
                 });
+                next = 0;
                 s.spaces();
                 s.end_of_line()?;
             }
@@ -57,9 +62,14 @@ pub(super) fn tables(chunk: &str, base: usize) -> Option<Vec<Table<'_>>> {
                 s.eat("=")?;
                 s.spaces();
                 let value = s.value(0)?;
-                if table.entries.iter().any(|(k, _)| k.value == key) {
+                // An unknown key, or one written twice, is for the full reading to report.
+                let at = slot(table.kind.keys(), key, next)?;
+                let index = &mut table.index.as_mut()?.0;
+                if index[at] != Index::ABSENT {
                     return None;
                 }
+                index[at] = u8::try_from(table.entries.len()).ok()?;
+                next = at + 1;
                 table
                     .entries
                     .push((SString::new(Cow::Borrowed(key), span), Some(value)));
@@ -69,6 +79,18 @@ pub(super) fn tables(chunk: &str, base: usize) -> Option<Vec<Table<'_>>> {
         }
     }
 }
+
+/// The bytes of a bare key (`A-Za-z0-9_-`), as a table: one load per byte.
+const BARE_KEY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+        b += 1;
+    }
+    table
+};
 
 struct Scanner<'t> {
     text: &'t str,
@@ -142,7 +164,7 @@ impl<'t> Scanner<'t> {
         let len = self
             .rest()
             .iter()
-            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+            .position(|&b| !BARE_KEY[usize::from(b)])
             .unwrap_or(self.rest().len());
         if len == 0 {
             return None;
@@ -197,10 +219,14 @@ impl<'t> Scanner<'t> {
         if rest.get(1) == Some(&quote) && rest.get(2) == Some(&quote) {
             return None;
         }
-        let len = rest[1..]
-            .iter()
-            .position(|&b| b == quote || b == b'\\' || (b < 0x20 && b != b'\t') || b == 0x7f)?;
-        if rest[1 + len] != quote {
+        // The closing quote (or an escape, which the scanner leaves to toml_parser), found with
+        // memchr; then the content, checked for control characters in one pass without branches.
+        let len = memchr::memchr2(quote, b'\\', &rest[1..])?;
+        if rest[1 + len] != quote
+            || rest[1..1 + len].iter().fold(false, |bad, &b| {
+                bad | ((b < 0x20 && b != b'\t') || b == 0x7f)
+            })
+        {
             return None;
         }
         let content = &self.text[self.at + 1..self.at + 1 + len];
