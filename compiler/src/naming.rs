@@ -113,20 +113,25 @@ pub fn snake_case(segment: &str) -> String {
     // Most segments are lowercase words joined by single separators: their words are exactly
     // what lies between the separators, so the name is the segment with `_` for `-`.
     let bytes = segment.as_bytes();
-    let separator = |b: &u8| matches!(b, b'-' | b'_');
-    if bytes
-        .iter()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || separator(b))
-        && !bytes.first().is_some_and(separator)
-        && !bytes.last().is_some_and(separator)
-        && !bytes
-            .windows(2)
-            .any(|w| separator(&w[0]) && separator(&w[1]))
-    {
-        return bytes
+    // One pass: only lowercase letters, digits and separators, never two separators in a row
+    // nor one at either end (`after_separator` starts true for the start).
+    let mut plain = true;
+    let mut after_separator = true;
+    for &b in bytes {
+        let separator = b == b'-' || b == b'_';
+        plain &= (b.is_ascii_lowercase() || b.is_ascii_digit() || separator)
+            && !(separator && after_separator);
+        after_separator = separator;
+    }
+    if plain && !after_separator {
+        let replaced = bytes
             .iter()
-            .map(|&b| if b == b'-' { '_' } else { char::from(b) })
+            .map(|&b| if b == b'-' { b'_' } else { b })
             .collect();
+        // Always ASCII, so always UTF-8.
+        if let Ok(name) = String::from_utf8(replaced) {
+            return name;
+        }
     }
     let mut out = String::with_capacity(segment.len() + 4);
     for_each_word(segment, |w| {

@@ -287,13 +287,23 @@ impl Section {
             return;
         }
         // Formatted pieces hold no multi-line literals (quote escapes line breaks), so
-        // indenting every line is safe.
-        for line in formatted.lines() {
+        // indenting every line is safe. Line breaks are found with memchr: this runs over
+        // all of the generated code.
+        let mut push_line = |line: &str| {
             if !line.is_empty() {
                 out.push_str("    ");
                 out.push_str(line);
             }
             out.push('\n');
+        };
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', formatted.as_bytes()) {
+            let line = &formatted[start..end];
+            push_line(line.strip_suffix('\r').unwrap_or(line));
+            start = end + 1;
+        }
+        if start < formatted.len() {
+            push_line(&formatted[start..]);
         }
         if index + 1 == self.pieces.len() {
             out.push_str("}\n");

@@ -199,17 +199,22 @@ impl Validator<'_> {
 
 /// The object tree of all item paths, built while validating, for the cross-item path rules:
 /// duplicate paths, a path inside another item's value, and JSON keys or objects that would
-/// become the same Rust name. Keys borrow the spec's text; each item costs a few hash lookups.
+/// become the same Rust name. Keys borrow the spec's text; each item costs a hash lookup or
+/// two.
 pub(super) struct PathTree<'s> {
-    /// (parent node, JSON key) -> node; node 0 is the payload root.
-    children: FastMap<(usize, &'s str), usize>,
+    /// (parent node, Rust field name) -> the JSON key that claimed the name, and its node.
+    /// Keyed by the field name, one lookup finds both the same key (the same node) and another
+    /// key with the same field name (a clash).
+    children: FastMap<(usize, String), (&'s str, usize)>,
     nodes: Vec<Node>,
-    /// (parent node, Rust field name) -> the JSON key that claimed it.
-    fields: FastMap<(usize, String), &'s str>,
     /// Rust struct name -> the node that claimed it.
     structs: FastMap<String, usize>,
     /// The segments of the path being inserted, reused from item to item.
     segments: Vec<&'s str>,
+    /// The objects of the last path inserted whole (its segments but the last, and their
+    /// nodes): items are usually written near their siblings, and a path that shares them
+    /// starts below them without looking them up again.
+    last: Vec<(&'s str, usize)>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -228,9 +233,9 @@ impl<'s> PathTree<'s> {
         Self {
             children: FastMap::with_capacity_and_hasher(items * 2, Default::default()),
             nodes: Vec::with_capacity(items * 2),
-            fields: FastMap::with_capacity_and_hasher(items * 2, Default::default()),
             structs,
             segments: Vec::new(),
+            last: Vec::new(),
         }
     }
 
@@ -264,8 +269,18 @@ impl<'s> PathTree<'s> {
         is_map: bool,
         segments: &[&'s str],
     ) {
-        let mut node = 0;
-        for (depth, &segment) in segments.iter().enumerate() {
+        // The objects this path shares with the last one. Such a node stays an object for
+        // good: it was checked (no item's value), claimed its struct name and was passed
+        // through, and a later path that would end at it is refused before it becomes a leaf.
+        let shared = self
+            .last
+            .iter()
+            .zip(&segments[..segments.len() - 1])
+            .take_while(|((known, _), segment)| known == *segment)
+            .count();
+        self.last.truncate(shared);
+        let mut node = self.last.last().map_or(0, |&(_, n)| n);
+        for (depth, &segment) in segments.iter().enumerate().skip(shared) {
             let last = depth + 1 == segments.len();
             if let Some(owner) = self.nodes[node].leaf {
                 let line = v.file.position(raw[owner].span.start).line;
@@ -283,36 +298,36 @@ impl<'s> PathTree<'s> {
             if !self.make_struct(v, node, &segments[..depth], path) {
                 return;
             }
-            node = match self.children.get(&(node, segment)) {
-                Some(&child) => child,
-                None => {
-                    let field = naming::field_name(segment);
-                    match self.fields.entry((node, field)) {
-                        std::collections::hash_map::Entry::Vacant(free) => {
-                            free.insert(segment);
-                        }
-                        std::collections::hash_map::Entry::Occupied(taken) => {
-                            let (other, field) = (*taken.get(), &taken.key().1);
-                            let parent = segments[..depth].join(".");
-                            v.push(
-                                Diagnostic::new(
-                                    Code::NameCollision,
-                                    path.span.clone(),
-                                    format!(
-                                        "keys `{}` and `{}` under `{}` both become the Rust field `{field}`",
-                                        shorten(other),
-                                        shorten(segment),
-                                        if parent.is_empty() { "the payload root" } else { &parent }
-                                    ),
-                                )
-                                .with_help("rename one of the keys"),
-                            );
-                            return;
-                        }
+            if depth > shared {
+                self.last.push((segments[depth - 1], node));
+            }
+            node = match self.children.entry((node, naming::field_name(segment))) {
+                std::collections::hash_map::Entry::Occupied(found) => {
+                    let (other, child) = *found.get();
+                    if other != segment {
+                        let field = &found.key().1;
+                        let parent = segments[..depth].join(".");
+                        v.push(
+                            Diagnostic::new(
+                                Code::NameCollision,
+                                path.span.clone(),
+                                format!(
+                                    "keys `{}` and `{}` under `{}` both become the Rust field `{field}`",
+                                    shorten(other),
+                                    shorten(segment),
+                                    if parent.is_empty() { "the payload root" } else { &parent }
+                                ),
+                            )
+                            .with_help("rename one of the keys"),
+                        );
+                        return;
                     }
+                    child
+                }
+                std::collections::hash_map::Entry::Vacant(free) => {
                     let child = self.nodes.len();
                     self.nodes.push(Node::default());
-                    self.children.insert((node, segment), child);
+                    free.insert((segment, child));
                     child
                 }
             };
@@ -439,3 +454,93 @@ impl<'s> PathTree<'s> {
 const PRELUDE: &[&str] = &[
     "String", "Vec", "Option", "Some", "None", "Box", "Result", "Ok", "Err",
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::collections::HashSet;
+
+    use super::super::ItemChecks;
+    use super::*;
+    use crate::source::SourceFile;
+
+    /// The diagnostics of inserting `paths` (a path ending in `!` is a map) in order; with
+    /// `reuse` false, every path is looked up from the root.
+    fn insert_all(paths: &[String], reuse: bool) -> Vec<String> {
+        let text = paths.join("\n");
+        let file = SourceFile::new("t.toml", text);
+        let wrong_kind = HashSet::new();
+        let mut diags = Vec::new();
+        let mut v = Validator {
+            file: &file,
+            wrong_kind: &wrong_kind,
+            diags: &mut diags,
+        };
+        let mut at = 0;
+        let claims: Vec<Claim<'_>> = paths
+            .iter()
+            .map(|p| {
+                let span = at..at + p.len();
+                at += p.len() + 1;
+                Claim {
+                    span: span.clone(),
+                    id: None,
+                    source: None,
+                    path: Some(SString::new(Cow::Borrowed(p.trim_end_matches('!')), span)),
+                    removed_in: None,
+                    checks: ItemChecks {
+                        path_ok: true,
+                        source_ok: true,
+                        is_map: p.ends_with('!'),
+                        leaf_type: None,
+                        removed: false,
+                    },
+                }
+            })
+            .collect();
+        let mut tree = PathTree::with_capacity(claims.len());
+        for (index, claim) in claims.iter().enumerate() {
+            if !reuse {
+                tree.last.clear();
+            }
+            if let Some(path) = &claim.path {
+                tree.insert(&mut v, &claims, index, path, claim.checks.is_map);
+            }
+        }
+        diags.iter().map(|d| format!("{d:?}")).collect()
+    }
+
+    #[test]
+    fn paths_that_share_objects_with_the_last_one_are_checked_exactly_as_from_the_root() {
+        // Segments that clash as Rust names, and standard names, in every order and depth.
+        const SEGMENTS: [&str; 7] = ["a", "b", "a-b", "aB", "a_b", "string", "c"];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut found = 0;
+        for _ in 0..3000 {
+            let paths: Vec<String> = (0..6)
+                .map(|_| {
+                    let depth = 1 + next(3);
+                    let mut path: Vec<&str> = (0..depth).map(|_| SEGMENTS[next(4)]).collect();
+                    if next(5) == 0 {
+                        path[next(depth)] = SEGMENTS[next(SEGMENTS.len())];
+                    }
+                    let map = if next(6) == 0 { "!" } else { "" };
+                    format!("{}{map}", path.join("."))
+                })
+                .collect();
+            let reused = insert_all(&paths, true);
+            assert_eq!(reused, insert_all(&paths, false), "{paths:?}");
+            found += reused.len();
+        }
+        assert!(
+            found > 1000,
+            "the paths clash too rarely to test much: {found}"
+        );
+    }
+}
