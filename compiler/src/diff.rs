@@ -215,7 +215,7 @@ pub(crate) fn type_text(item: &Item) -> String {
     if item.if_unavailable != telemetry_types::IfUnavailable::Unknown {
         text.push_str(&format!(
             "; if unavailable: {}",
-            telemetry_types::describe_unavailable(item.if_unavailable, item.fallback.as_ref())
+            telemetry_types::describe_unavailable(item.if_unavailable, item.fallback.as_deref())
         ));
     }
     text

@@ -130,7 +130,7 @@ pub(crate) fn check(spec: &ValidSpec, at: &At) -> Vec<Diagnostic> {
     let renew = "renew it: get the item reviewed again and set a later `expires` (a date, a version, or \"never\" with a `purpose`)";
     let remove = "or remove it: set `status = \"removed\"` and `removed-in = \"<the version that stops sending it>\"`";
     for item in &spec.items {
-        let span = item.spans.expires.clone();
+        let span = item.spans.expires.span();
         let (expired, soon) = match &item.expires {
             Expiry::Never => continue,
             Expiry::Date(date) => {

@@ -37,7 +37,7 @@ pub fn lints(spec: &ValidSpec) -> Vec<Diagnostic> {
     let mut labels: FastMap<Folded<'_>, &str> =
         FastMap::with_capacity_and_hasher(spec.items.len(), Default::default());
     for item in &spec.items {
-        let at = item.spans.id.clone();
+        let at = item.spans.id.span();
         let mut warn = |code: Code, message: String, help: &str| {
             if !item.allows(code) {
                 out.push(

@@ -243,8 +243,9 @@ pub struct Item {
     pub rules: Rules,
     /// What is sent when the source fails or has nothing.
     pub if_unavailable: IfUnavailable,
-    /// The value sent when `if_unavailable` is `Fallback`.
-    pub fallback: Option<serde_json::Value>,
+    /// The value sent when `if_unavailable` is `Fallback` (boxed: most items have none, and
+    /// a JSON value is as large as a tenth of an item).
+    pub fallback: Option<Box<serde_json::Value>>,
     /// The example, a value of the item's type.
     pub example: serde_json::Value,
     pub source: String,
@@ -265,12 +266,36 @@ pub struct Item {
 /// Where an item's parts were written, for lints that run on a [`ValidSpec`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ItemSpans {
-    pub item: Span,
-    pub id: Span,
-    pub path: Span,
-    pub label: Span,
-    pub description: Span,
-    pub expires: Span,
+    pub item: ShortSpan,
+    pub id: ShortSpan,
+    pub path: ShortSpan,
+    pub label: ShortSpan,
+    pub description: ShortSpan,
+    pub expires: ShortSpan,
+}
+
+/// A [`Span`] in half the space, for the spans every item keeps: offsets into a spec file stay
+/// far below 4 GiB (a larger one would be shown at its last 4 GiB-th byte, not misread).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ShortSpan {
+    start: u32,
+    end: u32,
+}
+
+impl ShortSpan {
+    pub fn span(self) -> Span {
+        self.start as usize..self.end as usize
+    }
+}
+
+impl From<&Span> for ShortSpan {
+    fn from(span: &Span) -> Self {
+        let short = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
+        ShortSpan {
+            start: short(span.start),
+            end: short(span.end),
+        }
+    }
 }
 
 impl Item {

@@ -126,7 +126,7 @@ impl Field {
             Field::Value => owned(telemetry_types::describe(&item.value_type, &item.rules)),
             Field::IfUnavailable => owned(telemetry_types::describe_unavailable(
                 item.if_unavailable,
-                item.fallback.as_ref(),
+                item.fallback.as_deref(),
             )),
             Field::Keys => Val::Keys(item.keys()),
             Field::Sensitivity => {

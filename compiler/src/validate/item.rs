@@ -203,7 +203,7 @@ pub(super) fn assemble(p: Parts<'_, '_>) -> Option<Entry> {
         value_type: typed.value_type,
         rules: typed.rules,
         if_unavailable: typed.if_unavailable,
-        fallback: typed.fallback,
+        fallback: typed.fallback.map(Box::new),
         example: typed.example,
         source,
         source_field,
@@ -219,16 +219,12 @@ pub(super) fn assemble(p: Parts<'_, '_>) -> Option<Entry> {
         },
         allow: p.allow,
         spans: ItemSpans {
-            item: at.clone(),
-            id: id.span.clone(),
-            path: p.raw.path.as_ref().map_or(at.clone(), |p| p.span.clone()),
-            label: label.span.clone(),
-            description: description.span.clone(),
-            expires: p
-                .raw
-                .expires
-                .as_ref()
-                .map_or(at.clone(), |e| e.span.clone()),
+            item: at.into(),
+            id: (&id.span).into(),
+            path: p.raw.path.as_ref().map_or(at, |p| &p.span).into(),
+            label: (&label.span).into(),
+            description: (&description.span).into(),
+            expires: p.raw.expires.as_ref().map_or(at, |e| &e.span).into(),
         },
     }))
 }

@@ -62,7 +62,7 @@ impl Validator<'_> {
                 self.push(
                     Diagnostic::new(
                         Code::InvalidObject,
-                        item.spans.path.clone(),
+                        item.spans.path.span(),
                         format!(
                             "item `{}` lies in the optional object `{}` but is sent even when unavailable (`if-unavailable = \"{}\"`)",
                             item.id,

@@ -353,3 +353,55 @@ fn a_reader_that_goes_away_ends_the_command_quietly() {
         assert_eq!(status.code(), Some(0), "{args:?}");
     }
 }
+
+/// A large spec makes the binary start itself again under glibc's huge-page tunables (see
+/// `main.rs`): arguments, working directory, streams and exit codes carry over unchanged.
+#[test]
+fn a_large_spec_gives_the_same_results_with_or_without_the_restart() {
+    let dir = TempDir::new("cli-restart");
+    let good = dir.join("large.toml");
+    let spec = synthetic::spec_strings(3_000);
+    assert!(spec.len() >= 1 << 20, "{} bytes is not large", spec.len());
+    std::fs::write(&good, &spec).unwrap_or_else(|e| panic!("{e}"));
+    let bad = dir.join("large-bad.toml");
+    std::fs::write(
+        &bad,
+        spec.replacen("id = \"item_2999\"", "id = \"item_0\"", 1),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let run_with = |tunables: Option<&str>, args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_telemetry-spec"));
+        command.args(args).current_dir(dir.join(".."));
+        match tunables {
+            Some(t) => command.env("GLIBC_TUNABLES", t),
+            None => command.env_remove("GLIBC_TUNABLES"),
+        };
+        command
+            .output()
+            .unwrap_or_else(|e| panic!("cannot start telemetry-spec: {e}"))
+    };
+    let name = |path: &std::path::Path| {
+        path.strip_prefix(dir.join(".."))
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    for (args, code) in [
+        (vec!["rust".to_owned(), name(&good)], 0),
+        (vec!["check".to_owned(), name(&bad)], 1),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let restarted = run_with(None, &args);
+        // Tunables already set (to glibc's default) leave the process as it started.
+        let kept = run_with(Some("glibc.malloc.tcache_count=7"), &args);
+        assert_eq!(
+            restarted.status.code(),
+            Some(code),
+            "{}",
+            text(&restarted.stderr)
+        );
+        assert_eq!(kept.status.code(), Some(code), "{}", text(&kept.stderr));
+        assert!(restarted.stdout == kept.stdout, "{args:?}: stdout differs");
+        assert_eq!(text(&restarted.stderr), text(&kept.stderr), "{args:?}");
+    }
+}
