@@ -216,8 +216,8 @@ fn unavailable_text(rule: IfUnavailable) -> &'static str {
 /// constant per line); `None` for a list short enough that it might.
 pub(super) fn item_list_text(spec: &ValidSpec) -> Option<String> {
     const HEAD: &str = "pub const ITEMS: &[ItemInfo] = &[";
-    let names: Vec<Ident> = spec.items.iter().map(item_const_name).collect();
-    let flat: usize = names.iter().map(|n| n.to_string().len() + 2).sum();
+    // The names as `item_const_name` spells them, without building identifiers.
+    let flat: usize = spec.items.iter().map(|i| i.id.len() + 2).sum();
     // `HEAD` + `A, B` + `];` within prettyplease's 89 columns would be one line.
     if HEAD.len() + flat <= 89 {
         return None;
@@ -226,9 +226,9 @@ pub(super) fn item_list_text(spec: &ValidSpec) -> Option<String> {
     out.push_str("/// Every item, in spec order.\n");
     out.push_str(HEAD);
     out.push('\n');
-    for name in names {
+    for item in &spec.items {
         out.push_str("    ");
-        out.push_str(&name.to_string());
+        out.extend(item.id.chars().map(|c| c.to_ascii_uppercase()));
         out.push_str(",\n");
     }
     out.push_str("];\n");

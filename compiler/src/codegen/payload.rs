@@ -101,11 +101,25 @@ pub(super) fn object_struct_text(ctx: &Context<'_>, index: usize) -> String {
             }
             Member::Leaf(_, item) => {
                 let item = &ctx.spec.items[*item];
-                doc(
-                    &mut out,
-                    "    ",
-                    &format!("{} (item `{}`): {}", item.label, item.id, item.description),
-                );
+                if [&item.label, &item.id, &item.description]
+                    .iter()
+                    .any(|t| t.contains('\n'))
+                {
+                    doc(
+                        &mut out,
+                        "    ",
+                        &format!("{} (item `{}`): {}", item.label, item.id, item.description),
+                    );
+                } else {
+                    // One line, as `doc` writes it, without formatting the text first.
+                    let _ = writeln!(
+                        out,
+                        "    /// {} (item `{}`): {}",
+                        item.label,
+                        item.id,
+                        item.description.trim_end_matches('\r')
+                    );
+                }
                 let whole = whole_type_text(item, "");
                 let ty = if item.is_optional() {
                     format!("Option<{whole}>")

@@ -230,9 +230,12 @@ impl<'s> PathTree<'s> {
     pub(super) fn with_capacity(items: usize) -> Self {
         let mut structs = FastMap::default();
         structs.insert("Payload".to_owned(), 0);
+        // A node per item and per object; objects are usually far fewer than items, and every
+        // byte reserved here is memory the kernel must clear.
+        let nodes = items + items / 8;
         Self {
-            children: FastMap::with_capacity_and_hasher(items * 2, Default::default()),
-            nodes: Vec::with_capacity(items * 2),
+            children: FastMap::with_capacity_and_hasher(nodes, Default::default()),
+            nodes: Vec::with_capacity(nodes),
             structs,
             segments: Vec::new(),
             last: Vec::new(),
