@@ -110,6 +110,13 @@ fn for_each_word(segment: &str, mut word: impl FnMut(&str)) {
 
 /// `license-key` -> `license_key`, `camundaBPM` -> `camunda_bpm`.
 pub fn snake_case(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len() + 4);
+    push_snake_case(&mut out, segment);
+    out
+}
+
+/// [`snake_case`], appended to `out`.
+fn push_snake_case(out: &mut String, segment: &str) {
     // Most segments are lowercase words joined by single separators: their words are exactly
     // what lies between the separators, so the name is the segment with `_` for `-`.
     let bytes = segment.as_bytes();
@@ -124,23 +131,20 @@ pub fn snake_case(segment: &str) -> String {
         after_separator = separator;
     }
     if plain && !after_separator {
-        let replaced = bytes
-            .iter()
-            .map(|&b| if b == b'-' { b'_' } else { b })
-            .collect();
-        // Always ASCII, so always UTF-8.
-        if let Ok(name) = String::from_utf8(replaced) {
-            return name;
-        }
+        out.extend(
+            bytes
+                .iter()
+                .map(|&b| if b == b'-' { '_' } else { char::from(b) }),
+        );
+        return;
     }
-    let mut out = String::with_capacity(segment.len() + 4);
+    let start = out.len();
     for_each_word(segment, |w| {
-        if !out.is_empty() {
+        if out.len() > start {
             out.push('_');
         }
         out.extend(w.chars().map(|c| c.to_ascii_lowercase()));
     });
-    out
 }
 
 /// `license-key` -> `LicenseKey`, `camundaBPM` -> `CamundaBpm`.
@@ -176,11 +180,17 @@ pub fn struct_name<S: AsRef<str>>(path: &[S]) -> String {
 /// The Rust field name for a JSON key. Keywords get a trailing `_` rather than a raw
 /// identifier, so the generated code reads naturally (`type_`), and serde renames it back.
 pub fn field_name(segment: &str) -> String {
-    let snake = snake_case(segment);
-    if is_keyword(&snake) {
-        format!("{snake}_")
-    } else {
-        snake
+    let mut name = String::with_capacity(segment.len() + 5);
+    push_field_name(&mut name, segment);
+    name
+}
+
+/// [`field_name`], appended to `out`.
+pub fn push_field_name(out: &mut String, segment: &str) {
+    let start = out.len();
+    push_snake_case(out, segment);
+    if is_keyword(&out[start..]) {
+        out.push('_');
     }
 }
 

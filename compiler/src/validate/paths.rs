@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::diagnostic::{Code, Diagnostic};
+use hashbrown::HashTable;
+
 use crate::fastmap::FastMap;
 use crate::model::{Item, Object, RawItem, SString, Spec};
 use crate::naming;
@@ -204,8 +206,12 @@ impl Validator<'_> {
 pub(super) struct PathTree<'s> {
     /// (parent node, Rust field name) -> the JSON key that claimed the name, and its node.
     /// Keyed by the field name, one lookup finds both the same key (the same node) and another
-    /// key with the same field name (a clash).
-    children: FastMap<(usize, String), (&'s str, usize)>,
+    /// key with the same field name (a clash). The names are kept in `names`, one string for
+    /// all: a string each would be an allocation to make and to free per item.
+    children: HashTable<Child<'s>>,
+    names: String,
+    /// The field name being looked up, reused from segment to segment.
+    name: String,
     nodes: Vec<Node>,
     /// Rust struct name -> the node that claimed it.
     structs: FastMap<String, usize>,
@@ -215,6 +221,24 @@ pub(super) struct PathTree<'s> {
     /// nodes): items are usually written near their siblings, and a path that shares them
     /// starts below them without looking them up again.
     last: Vec<(&'s str, usize)>,
+}
+
+/// An entry of [`PathTree::children`].
+struct Child<'s> {
+    parent: usize,
+    /// Where the field name is in [`PathTree::names`].
+    name: std::ops::Range<usize>,
+    key: &'s str,
+    node: usize,
+}
+
+/// The hash of a (parent, field name) pair.
+fn child_hash(parent: usize, name: &str) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = std::hash::BuildHasherDefault::<crate::fastmap::Fnv>::default().build_hasher();
+    parent.hash(&mut h);
+    name.hash(&mut h);
+    h.finish()
 }
 
 #[derive(Default, Clone, Copy)]
@@ -234,7 +258,9 @@ impl<'s> PathTree<'s> {
         // byte reserved here is memory the kernel must clear.
         let nodes = items + items / 8;
         Self {
-            children: FastMap::with_capacity_and_hasher(nodes, Default::default()),
+            children: HashTable::with_capacity(nodes),
+            names: String::with_capacity(nodes * 8),
+            name: String::new(),
             nodes: Vec::with_capacity(nodes),
             structs,
             segments: Vec::new(),
@@ -258,7 +284,9 @@ impl<'s> PathTree<'s> {
         }
         let mut segments = std::mem::take(&mut self.segments);
         segments.clear();
-        segments.extend(path.value.split('.'));
+        // Split by a set of one char: the single char's searcher (memchr) costs more than it
+        // saves on segments this short.
+        segments.extend(path.value.split(['.']));
         self.insert_segments(v, raw, index, path, is_map, &segments);
         self.segments = segments;
     }
@@ -304,11 +332,21 @@ impl<'s> PathTree<'s> {
             if depth > shared {
                 self.last.push((segments[depth - 1], node));
             }
-            node = match self.children.entry((node, naming::field_name(segment))) {
-                std::collections::hash_map::Entry::Occupied(found) => {
-                    let (other, child) = *found.get();
+            self.name.clear();
+            naming::push_field_name(&mut self.name, segment);
+            let hash = child_hash(node, &self.name);
+            let (names, name) = (&self.names, &self.name);
+            let found = self.children.find(hash, |c| {
+                c.parent == node && names[c.name.clone()] == **name
+            });
+            node = match found {
+                Some(&Child {
+                    key: other,
+                    node: child,
+                    ..
+                }) => {
                     if other != segment {
-                        let field = &found.key().1;
+                        let field = &self.name;
                         let parent = segments[..depth].join(".");
                         v.push(
                             Diagnostic::new(
@@ -327,10 +365,22 @@ impl<'s> PathTree<'s> {
                     }
                     child
                 }
-                std::collections::hash_map::Entry::Vacant(free) => {
+                None => {
                     let child = self.nodes.len();
                     self.nodes.push(Node::default());
-                    free.insert((segment, child));
+                    let start = self.names.len();
+                    self.names.push_str(&self.name);
+                    let names = &self.names;
+                    self.children.insert_unique(
+                        hash,
+                        Child {
+                            parent: node,
+                            name: start..names.len(),
+                            key: segment,
+                            node: child,
+                        },
+                        |c| child_hash(c.parent, &names[c.name.clone()]),
+                    );
                     child
                 }
             };
