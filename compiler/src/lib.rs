@@ -206,6 +206,7 @@ fn check_in_groups(
         &cut.groups,
         cut.threads,
         |group| parse::read_items(text, group),
+        Vec::len,
         &mut found,
     )?;
     diagnostics.append(&mut found);

@@ -48,11 +48,17 @@ impl<'a> Validator<'a> {
             );
             return (Vec::new(), Vec::new());
         }
-        let mut claims: Vec<Claim<'_>> = Vec::with_capacity(n);
+        // The first part's claims become the whole, like its items (see `validate_groups`).
+        let mut claims: Vec<Claim<'_>> = Vec::new();
         let mut item_parts = Vec::with_capacity(parts.len());
         for mut part in parts {
             self.diags.append(&mut part.diags);
-            claims.append(&mut part.claims);
+            if claims.is_empty() {
+                claims = std::mem::take(&mut part.claims);
+                claims.reserve_exact(n - claims.len());
+            } else {
+                claims.append(&mut part.claims);
+            }
             item_parts.push((part.items, part.removed));
         }
         // Two independent halves, on two threads for a large spec: the unique names (and
