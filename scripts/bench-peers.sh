@@ -9,7 +9,7 @@
 #     registry group, `weaver registry check` and `weaver registry generate` of one Markdown
 #     file from a one-template target.
 # Every command runs ROUNDS times (default 5), interleaved with the others; the script prints
-# each command's median wall time and peak RSS (GNU time's %M), then the ratios.
+# each command's median wall time and peak RSS (wait4's ru_maxrss), then the ratios.
 # With BASELINE=/path/to/an/older/telemetry-spec, that binary runs the same two commands
 # alongside (before/after); with GLEAN=0, glean_parser is left out (for large N); with
 # SPEC=path, this project's commands read that spec instead of the synthetic one (the real
@@ -24,10 +24,6 @@ rounds="${2:-5}"
 bench="${BENCH_DIR:-target/bench-peers}"
 mkdir -p "$bench"
 bench="$(cd "$bench" && pwd)"
-if [[ ! -x /usr/bin/time ]]; then
-  echo "bench-peers: GNU time is missing: apt-get install -y time" >&2
-  exit 2
-fi
 
 cargo build -q --release -p telemetry-spec --bin telemetry-spec --example synthetic_spec
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
@@ -111,24 +107,37 @@ EOF
 fi
 
 results="$bench/results.txt"
-: > "$results"
-for ((r = 0; r < rounds; r++)); do
-  for c in "${cases[@]}"; do
-    name="${c%%|*}"
-    cmd="${c#*|}"
-    rm -rf "$bench/out"
-    mkdir -p "$bench/out"
-    start=$(date +%s%N)
-    # shellcheck disable=SC2086 # the command is a list of words
-    /usr/bin/time -f '%M' -o "$bench/time.txt" $cmd > /dev/null 2> "$bench/stderr.txt" || {
-      echo "bench-peers: $name failed:" >&2
-      cat "$bench/stderr.txt" >&2
-      exit 1
-    }
-    end=$(date +%s%N)
-    echo "$name $(( (end - start) / 1000 )) $(tail -n 1 "$bench/time.txt")" >> "$results"
-  done
-done
+# The runner: each command is started, waited for with wait4 and timed around that with a
+# monotonic clock, so the figure is the command's own (a shell's `date` and GNU time around
+# it added about 4 ms to every run); its peak RSS is wait4's ru_maxrss, what GNU time's %M
+# reports. The output directory is emptied before each run, outside the timing. Every command
+# runs under its file name as argv[0], as it does when found on PATH: the length of argv[0]
+# moves the initial stack, and the same binary measured up to 15% slower under the 40-byte
+# path of a build directory than under a short name.
+printf '%s\n' "${cases[@]}" | python3 -c '
+import os, shlex, shutil, subprocess, sys, time
+bench, rounds, results = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+cases = [line.rstrip("\n").split("|", 1) for line in sys.stdin if line.strip()]
+with open(results, "w") as out:
+    for _ in range(rounds):
+        for name, cmd in cases:
+            shutil.rmtree(f"{bench}/out", ignore_errors=True)
+            os.makedirs(f"{bench}/out")
+            with open(f"{bench}/stderr.txt", "wb") as err:
+                start = time.perf_counter()
+                args = shlex.split(cmd)
+                child = subprocess.Popen(
+                    [os.path.basename(args[0])] + args[1:], executable=args[0],
+                    stdout=subprocess.DEVNULL, stderr=err,
+                )
+                _, status, usage = os.wait4(child.pid, 0)
+                took = time.perf_counter() - start
+            if status != 0:
+                with open(f"{bench}/stderr.txt") as err:
+                    sys.stderr.write(f"bench-peers: {name} failed:\n{err.read()}")
+                sys.exit(1)
+            out.write(f"{name} {round(took * 1e6)} {usage.ru_maxrss}\n")
+' "$bench" "$rounds" "$results"
 
 python3 - "$results" "$n" "$rounds" <<'EOF'
 import statistics, sys

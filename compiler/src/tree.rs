@@ -38,12 +38,21 @@ pub(crate) fn objects(spec: &ValidSpec) -> Vec<Object<'_>> {
     }];
     // (parent object, key) -> object
     let mut index: FastMap<(usize, &str), usize> = FastMap::default();
+    // The parents of the last item and their objects: items are usually written near their
+    // siblings, whose parents need no lookup.
+    let mut last: Vec<(&str, usize)> = Vec::new();
     for (item_index, item) in spec.items.iter().enumerate() {
         let Some((leaf, parents)) = item.path.split_last() else {
             continue;
         };
-        let mut parent = 0;
-        for (depth, segment) in parents.iter().enumerate() {
+        let shared = last
+            .iter()
+            .zip(parents)
+            .take_while(|((known, _), segment)| *known == segment.as_str())
+            .count();
+        last.truncate(shared);
+        let mut parent = last.last().map_or(0, |&(_, object)| object);
+        for (depth, segment) in parents.iter().enumerate().skip(shared) {
             parent = match index.get(&(parent, segment.as_str())) {
                 Some(&i) => i,
                 None => {
@@ -58,6 +67,7 @@ pub(crate) fn objects(spec: &ValidSpec) -> Vec<Object<'_>> {
                     i
                 }
             };
+            last.push((segment, parent));
         }
         objects[parent].members.push(Member::Leaf(leaf, item_index));
     }

@@ -9,7 +9,7 @@
 //! paths that would generate a type named like a prelude type (`String`, `Option`, ...), which
 //! the generated code uses by its short name.
 
-use std::collections::HashMap;
+use crate::fastmap::FastMap;
 use std::io::Write;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -139,12 +139,12 @@ struct Context<'a> {
     spec: &'a ValidSpec,
     objects: Vec<crate::tree::Object<'a>>,
     /// The items of each source, in spec order.
-    by_source: HashMap<&'a str, Vec<&'a Item>>,
+    by_source: FastMap<&'a str, Vec<&'a Item>>,
 }
 
 impl<'a> Context<'a> {
     fn new(spec: &'a ValidSpec) -> Self {
-        let mut by_source: HashMap<&str, Vec<&Item>> = HashMap::new();
+        let mut by_source: FastMap<&str, Vec<&Item>> = FastMap::default();
         for item in &spec.items {
             by_source
                 .entry(item.source.as_str())

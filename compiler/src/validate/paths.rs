@@ -284,9 +284,15 @@ impl<'s> PathTree<'s> {
         }
         let mut segments = std::mem::take(&mut self.segments);
         segments.clear();
-        // Split by a set of one char: the single char's searcher (memchr) costs more than it
+        // Split byte by byte: a char searcher (memchr, or decoding chars) costs more than it
         // saves on segments this short.
-        segments.extend(path.value.split(['.']));
+        let text: &'s str = &path.value;
+        let mut start = 0;
+        for (at, _) in text.bytes().enumerate().filter(|&(_, b)| b == b'.') {
+            segments.push(&text[start..at]);
+            start = at + 1;
+        }
+        segments.push(&text[start..]);
         self.insert_segments(v, raw, index, path, is_map, &segments);
         self.segments = segments;
     }
