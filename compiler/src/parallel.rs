@@ -8,10 +8,12 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 /// How many threads work of `size` deserves: one below `threshold`, else every core.
 pub(crate) fn threads_for(size: usize, threshold: usize) -> usize {
+    /// Asked once: on Linux the answer reads the cgroup's CPU quota from files each time.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     if size < threshold {
         1
     } else {
-        std::thread::available_parallelism().map_or(1, usize::from)
+        *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
     }
 }
 

@@ -365,19 +365,32 @@ fn html_pre(text: &str) -> String {
 }
 
 fn html_path(text: &str) -> String {
-    // Long JSON paths may wrap after a dot, never inside a key.
-    escape_html(text).replace('.', ".<wbr>")
+    // Long JSON paths may wrap after a dot, never inside a key. Escaping adds no dot, so the
+    // keys are escaped one by one, in one pass (every item's path goes through here).
+    let mut out = String::with_capacity(text.len() + 32);
+    for (i, key) in text.split(['.']).enumerate() {
+        if i > 0 {
+            out.push_str(".<wbr>");
+        }
+        crate::escape::escape_html_into(&mut out, key);
+    }
+    out
 }
 
 fn markdown_code(text: &str) -> String {
     // A code span that holds backticks needs a longer delimiter and padding.
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let tick = "`".repeat(longest + 1);
-    if longest > 0 {
-        format!("{tick} {text} {tick}")
-    } else {
-        format!("{tick}{text}{tick}")
+    let (mut longest, mut run) = (0, 0);
+    for b in text.bytes() {
+        run = if b == b'`' { run + 1 } else { 0 };
+        longest = longest.max(run);
     }
+    let tick = "`".repeat(longest + 1);
+    let pad = if longest > 0 { " " } else { "" };
+    let mut out = String::with_capacity(text.len() + 2 * (tick.len() + pad.len()));
+    for part in [&tick, pad, text, pad, &tick] {
+        out.push_str(part);
+    }
+    out
 }
 
 /// A helper that takes one text.
@@ -526,6 +539,39 @@ mod tests {
             escape_html("a | b <script> `x` & \"y\"\nz"),
             "a | b &lt;script&gt; `x` &amp; &quot;y&quot;<br>z"
         );
+    }
+
+    #[test]
+    fn paths_and_code_spans_are_written_as_their_plain_definitions_say() {
+        for text in [
+            "",
+            ".",
+            "a",
+            "a.b.c",
+            "license-key.raw",
+            "a..b.",
+            "<a>.&b.\"c\"",
+            "x\ny.z",
+            "`",
+            "a`b",
+            "``a`",
+            "a ``` b`",
+            "é.ü`",
+        ] {
+            assert_eq!(
+                html_path(text),
+                escape_html(text).replace('.', ".<wbr>"),
+                "{text:?}"
+            );
+            let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+            let tick = "`".repeat(longest + 1);
+            let plain = if longest > 0 {
+                format!("{tick} {text} {tick}")
+            } else {
+                format!("{tick}{text}{tick}")
+            };
+            assert_eq!(markdown_code(text), plain, "{text:?}");
+        }
     }
 
     #[test]
