@@ -38,19 +38,13 @@ pub(crate) fn objects(spec: &ValidSpec) -> Vec<Object<'_>> {
     }];
     // (parent object, key) -> object
     let mut index: FastMap<(usize, &str), usize> = FastMap::default();
-    // The parents of the last item and their objects: items are usually written near their
-    // siblings, whose parents need no lookup.
+    // The parents of the last item and their objects (see `keep_shared`).
     let mut last: Vec<(&str, usize)> = Vec::new();
     for (item_index, item) in spec.items.iter().enumerate() {
         let Some((leaf, parents)) = item.path.split_last() else {
             continue;
         };
-        let shared = last
-            .iter()
-            .zip(parents)
-            .take_while(|((known, _), segment)| *known == segment.as_str())
-            .count();
-        last.truncate(shared);
+        let shared = keep_shared(&mut last, parents);
         let mut parent = last.last().map_or(0, |&(_, object)| object);
         for (depth, segment) in parents.iter().enumerate().skip(shared) {
             parent = match index.get(&(parent, segment.as_str())) {
@@ -80,4 +74,17 @@ pub(crate) fn objects(spec: &ValidSpec) -> Vec<Object<'_>> {
         }
     }
     objects
+}
+
+/// How many of the objects in `last` (the parent segments of the path before, each with its
+/// object) `parents` shares from the start; `last` keeps only those. Paths are usually written
+/// near their siblings, whose shared objects then need no lookup.
+pub(crate) fn keep_shared<S: AsRef<str>>(last: &mut Vec<(&str, usize)>, parents: &[S]) -> usize {
+    let shared = last
+        .iter()
+        .zip(parents)
+        .take_while(|((known, _), segment)| *known == segment.as_ref())
+        .count();
+    last.truncate(shared);
+    shared
 }

@@ -13,9 +13,21 @@ use crate::tree::Member;
 use crate::types::{IfUnavailable, Leaf, Scalar, Shape, ValueType};
 
 /// `///` lines for `text` (one per line of text) at `indent`.
-pub(super) fn doc(out: &mut String, indent: &str, text: &str) {
-    for line in text.split('\n') {
-        let _ = writeln!(out, "{indent}/// {}", line.trim_end_matches('\r'));
+pub(super) fn doc(out: &mut String, indent: &str, text: impl std::fmt::Display) {
+    // Formatted in place: only a text of several lines (or ending in `\r`) is taken apart
+    // again, one field's doc of every item is not.
+    let start = out.len();
+    let _ = write!(out, "{indent}/// ");
+    let body = out.len();
+    let _ = write!(out, "{text}");
+    if out[body..].contains('\n') || out.ends_with('\r') {
+        let text = out.split_off(body);
+        out.truncate(start);
+        for line in text.split('\n') {
+            let _ = writeln!(out, "{indent}/// {}", line.trim_end_matches('\r'));
+        }
+    } else {
+        out.push('\n');
     }
 }
 
@@ -79,7 +91,7 @@ pub(super) fn object_struct_text(ctx: &Context<'_>, index: usize) -> String {
         doc(
             &mut out,
             "",
-            &format!("The JSON object at `{}`.", object.path.join(".")),
+            format_args!("The JSON object at `{}`.", object.path.join(".")),
         );
     }
     out.push_str("#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n");
@@ -101,25 +113,11 @@ pub(super) fn object_struct_text(ctx: &Context<'_>, index: usize) -> String {
             }
             Member::Leaf(_, item) => {
                 let item = &ctx.spec.items[*item];
-                if [&item.label, &item.id, &item.description]
-                    .iter()
-                    .any(|t| t.contains('\n'))
-                {
-                    doc(
-                        &mut out,
-                        "    ",
-                        &format!("{} (item `{}`): {}", item.label, item.id, item.description),
-                    );
-                } else {
-                    // One line, as `doc` writes it, without formatting the text first.
-                    let _ = writeln!(
-                        out,
-                        "    /// {} (item `{}`): {}",
-                        item.label,
-                        item.id,
-                        item.description.trim_end_matches('\r')
-                    );
-                }
+                doc(
+                    &mut out,
+                    "    ",
+                    format_args!("{} (item `{}`): {}", item.label, item.id, item.description),
+                );
                 let whole = whole_type_text(item, "");
                 let ty = if item.is_optional() {
                     format!("Option<{whole}>")
@@ -289,5 +287,30 @@ fn map_struct(
         }
 
         #fallback
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc;
+
+    #[test]
+    fn doc_writes_a_line_of_comment_per_line_of_text() {
+        for text in [
+            "",
+            "one line",
+            "ends in\r",
+            "two\nlines",
+            "crlf\r\nlines\r\n",
+            "\n",
+        ] {
+            let mut out = String::from("before\n");
+            doc(&mut out, "    ", format_args!("{text}"));
+            let mut expected = String::from("before\n");
+            for line in text.split('\n') {
+                expected.push_str(&format!("    /// {}\n", line.trim_end_matches('\r')));
+            }
+            assert_eq!(out, expected, "{text:?}");
+        }
     }
 }

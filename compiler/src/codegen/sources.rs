@@ -27,7 +27,7 @@ pub(super) fn source_struct_text(ctx: &Context<'_>, index: usize) -> String {
     doc(
         &mut out,
         "",
-        &format!(
+        format_args!(
             "What the `{}` source provides: {}",
             source.id, source.description
         ),

@@ -318,13 +318,18 @@ fn versions(spec: &ValidSpec) -> Vec<Value> {
 
 /// A Markdown code fence longer than any run of backticks in `text`, so it cannot be closed early.
 fn fence_for(text: &str) -> String {
-    // Byte by byte: splitting at every other character costs an iteration per character.
+    "`".repeat(longest_backtick_run(text).max(2) + 1)
+}
+
+/// The length of the longest run of backticks in `text`, counted byte by byte (splitting at
+/// every other character would cost an iteration per character).
+fn longest_backtick_run(text: &str) -> usize {
     let (mut longest, mut run) = (0, 0);
-    for &b in text.as_bytes() {
+    for b in text.bytes() {
         run = if b == b'`' { run + 1 } else { 0 };
         longest = longest.max(run);
     }
-    "`".repeat(longest.max(2) + 1)
+    longest
 }
 
 /// Prose allows one piece of markup, `code` in backticks; the rest is escaped. `code_escape`
@@ -379,11 +384,7 @@ fn html_path(text: &str) -> String {
 
 fn markdown_code(text: &str) -> String {
     // A code span that holds backticks needs a longer delimiter and padding.
-    let (mut longest, mut run) = (0, 0);
-    for b in text.bytes() {
-        run = if b == b'`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
+    let longest = longest_backtick_run(text);
     let tick = "`".repeat(longest + 1);
     let pad = if longest > 0 { " " } else { "" };
     let mut out = String::with_capacity(text.len() + 2 * (tick.len() + pad.len()));

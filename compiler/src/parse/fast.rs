@@ -174,11 +174,6 @@ impl Index {
 /// The place of `key` among `keys`, looked for from `from` on first: tables are nearly always
 /// written, and always read, in the order of their keys.
 pub(super) fn slot(keys: &[&str], key: &str, from: usize) -> Option<usize> {
-    // The readers ask with the same constants `keys` holds, which the compiler usually
-    // merges: then the address alone says it is the key.
-    if keys.get(from).is_some_and(|k| std::ptr::eq(*k, key)) {
-        return Some(from);
-    }
     let same = |at: &usize| keys[*at].as_bytes() == key.as_bytes();
     (from..keys.len())
         .find(same)

@@ -48,33 +48,20 @@ impl<'a> Validator<'a> {
             );
             return (Vec::new(), Vec::new());
         }
-        // The first part's claims become the whole, like its items (see `validate_groups`).
         let mut claims: Vec<Claim<'_>> = Vec::new();
         let mut item_parts = Vec::with_capacity(parts.len());
         for mut part in parts {
             self.diags.append(&mut part.diags);
-            if claims.is_empty() {
-                claims = std::mem::take(&mut part.claims);
-                claims.reserve_exact(n - claims.len());
-            } else {
-                claims.append(&mut part.claims);
-            }
+            gather(&mut claims, part.claims, n);
             item_parts.push((part.items, part.removed));
         }
         // Two independent halves, on two threads for a large spec: the unique names (and
         // gathering the items), and the paths. Their diagnostics are sorted later anyway.
         let names = |v: &mut Validator<'_>| {
-            // The first part's vector becomes the whole, so the items (most of the memory
-            // of a large spec) are not all moved again.
             let mut items: Vec<Item> = Vec::new();
             let mut removed = Vec::new();
-            for (mut part, mut part_removed) in item_parts {
-                if items.is_empty() {
-                    items = part;
-                    items.reserve_exact(n - items.len());
-                } else {
-                    items.append(&mut part);
-                }
+            for (part, mut part_removed) in item_parts {
+                gather(&mut items, part, n);
                 removed.append(&mut part_removed);
             }
             v.unique_names(&claims);
@@ -236,6 +223,18 @@ impl<'a> Validator<'a> {
         };
         let entry = if ok { item::assemble(parts) } else { None };
         (entry, checks)
+    }
+}
+
+/// Appends a part to `whole` of at most `total` elements. The first part that has any becomes
+/// the whole (it was given room for all, see `validate_groups`), so the items and claims, most
+/// of the memory of a large spec, are not all moved again.
+fn gather<T>(whole: &mut Vec<T>, mut part: Vec<T>, total: usize) {
+    if whole.is_empty() {
+        *whole = part;
+        whole.reserve_exact(total.saturating_sub(whole.len()));
+    } else {
+        whole.append(&mut part);
     }
 }
 

@@ -52,8 +52,9 @@ fn begin<'a>(
 /// [`validate`] of a spec whose items are read group by group while they are checked, so that
 /// at most one group of raw items per thread exists at a time (most of the memory of a large
 /// spec otherwise). `spec` holds everything but the items; `read` gives the raw items of one
-/// group, or `None` if it cannot, and `size` how many items a group holds at most. The result is exactly [`validate`]'s on the whole spec, or
-/// `None`, with `diags` untouched, when some group could not be read.
+/// group, or `None` if it cannot, and `size` how many items a group holds at most. The result
+/// is exactly [`validate`]'s on the whole spec, or `None`, with `diags` untouched, when some
+/// group could not be read.
 pub(crate) fn validate_groups<'t, G: Sync>(
     file: &SourceFile,
     spec: &Spec<'t>,
@@ -73,18 +74,22 @@ pub(crate) fn validate_groups<'t, G: Sync>(
     // parts large: while the parts are gathered into the whole, each is freed as soon as it
     // has been moved, so memory holds the whole plus one part, not the whole twice.
     let runs = threads.max(groups.len().div_ceil(PART_GROUPS));
-    let runs: Vec<&[G]> = groups.chunks(groups.len().div_ceil(runs).max(1)).collect();
+    let runs: Vec<(usize, &[G])> = groups
+        .chunks(groups.len().div_ceil(runs).max(1))
+        .enumerate()
+        .collect();
     let all: usize = groups.iter().map(&size).sum();
-    let parts = crate::parallel::map(&runs, threads, |run| {
+    let parts = crate::parallel::map(&runs, threads, |&(number, run)| {
         let mut part = CheckedChunk::default();
         // Sized once: growing vectors of items on the way would copy them again and again.
         // The first part's items become the whole (see `across`): room for all of them.
-        let items: usize = run.iter().map(&size).sum();
-        let first = std::ptr::eq(run.as_ptr(), groups.as_ptr());
-        let room = if first { all } else { items };
+        let room = match number {
+            0 => all,
+            _ => run.iter().map(&size).sum(),
+        };
         part.items.reserve_exact(room);
         part.claims.reserve_exact(room);
-        for group in *run {
+        for group in run {
             items::check_chunk(file, wrong_kind, &read(group)?, &ctx, &mut part);
         }
         Some(part)

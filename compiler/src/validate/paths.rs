@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::diagnostic::{Code, Diagnostic};
 use hashbrown::HashTable;
 
+use crate::diagnostic::{Code, Diagnostic};
 use crate::fastmap::FastMap;
 use crate::model::{Item, Object, RawItem, SString, Spec};
 use crate::naming;
@@ -234,8 +234,8 @@ struct Child<'s> {
 
 /// The hash of a (parent, field name) pair.
 fn child_hash(parent: usize, name: &str) -> u64 {
-    use std::hash::{BuildHasher, Hash, Hasher};
-    let mut h = std::hash::BuildHasherDefault::<crate::fastmap::Fnv>::default().build_hasher();
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::fastmap::Fnv::default();
     parent.hash(&mut h);
     name.hash(&mut h);
     h.finish()
@@ -309,13 +309,7 @@ impl<'s> PathTree<'s> {
         // The objects this path shares with the last one. Such a node stays an object for
         // good: it was checked (no item's value), claimed its struct name and was passed
         // through, and a later path that would end at it is refused before it becomes a leaf.
-        let shared = self
-            .last
-            .iter()
-            .zip(&segments[..segments.len() - 1])
-            .take_while(|((known, _), segment)| known == *segment)
-            .count();
-        self.last.truncate(shared);
+        let shared = crate::tree::keep_shared(&mut self.last, &segments[..segments.len() - 1]);
         let mut node = self.last.last().map_or(0, |&(_, n)| n);
         for (depth, &segment) in segments.iter().enumerate().skip(shared) {
             let last = depth + 1 == segments.len();
