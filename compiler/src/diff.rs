@@ -155,9 +155,9 @@ impl SpecDiff {
 
 fn summary(item: &Item) -> ItemSummary {
     ItemSummary {
-        id: item.id.clone(),
-        label: item.label.clone(),
-        category: item.category.clone(),
+        id: item.id.to_string(),
+        label: item.label.to_string(),
+        category: item.category.to_string(),
         path: item.path_string(),
         value_type: type_text(item),
         sensitivity: sensitivity(item),
@@ -226,7 +226,7 @@ pub(crate) fn type_text(item: &Item) -> String {
 pub fn approved_item(item: &Item) -> telemetry_types::consent::ApprovedItem {
     use telemetry_types::consent;
     consent::ApprovedItem {
-        id: item.id.clone(),
+        id: item.id.to_string(),
         path: item.path_string(),
         type_text: type_text(item),
         sensitivity: consent::sensitivity_name(item.sensitivity).to_owned(),
@@ -258,8 +258,12 @@ fn example_text(item: &Item) -> String {
 /// The field-by-field differences of one item.
 fn item_fields(old: &Item, new: &Item) -> Vec<FieldChange> {
     let pairs: [(&'static str, String, String); 14] = [
-        ("label", old.label.clone(), new.label.clone()),
-        ("category", old.category.clone(), new.category.clone()),
+        ("label", old.label.to_string(), new.label.to_string()),
+        (
+            "category",
+            old.category.to_string(),
+            new.category.to_string(),
+        ),
         ("path", old.path_string(), new.path_string()),
         ("type", type_text(old), type_text(new)),
         (
@@ -275,12 +279,12 @@ fn item_fields(old: &Item, new: &Item) -> Vec<FieldChange> {
         ("sensitivity", sensitivity(old), sensitivity(new)),
         ("example", example_text(old), example_text(new)),
         ("source", old.source_ref(), new.source_ref()),
-        ("since", old.since.clone(), new.since.clone()),
-        ("owner", old.owner.clone(), new.owner.clone()),
+        ("since", old.since.to_string(), new.since.to_string()),
+        ("owner", old.owner.to_string(), new.owner.to_string()),
         (
             "review",
-            old.review.clone().unwrap_or_default(),
-            new.review.clone().unwrap_or_default(),
+            old.review.as_deref().unwrap_or_default().to_owned(),
+            new.review.as_deref().unwrap_or_default().to_owned(),
         ),
         ("expires", old.expires.to_string(), new.expires.to_string()),
         (
@@ -344,8 +348,8 @@ pub fn diff(old: &ValidSpec, new: &ValidSpec) -> SpecDiff {
             let o = old_items.get(n.id.as_str())?;
             let fields = item_fields(o, n);
             (!fields.is_empty()).then(|| ItemChange {
-                id: n.id.clone(),
-                label: n.label.clone(),
+                id: n.id.to_string(),
+                label: n.label.to_string(),
                 fields,
             })
         })

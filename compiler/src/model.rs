@@ -25,6 +25,11 @@ impl<T> Spanned<T> {
 /// Text from the spec, borrowed from the file unless TOML escapes made it differ.
 pub type SString<'t> = Spanned<Cow<'t, str>>;
 
+/// Short text of the checked model (ids, names, path segments): up to 23 bytes it is kept in
+/// the value itself, so a large spec does not allocate once per id and segment (several
+/// allocations per item, a fifth of `check`'s time at 10,000 items).
+pub type Name = smol_str::SmolStr;
+
 /// A spec as written: nothing checked beyond the TOML value kinds.
 #[derive(Debug, Clone, Default)]
 pub struct Spec<'t> {
@@ -173,19 +178,19 @@ impl Status {
 /// An item that is no longer collected, kept for the disclosure page's history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemovedItem {
-    pub id: String,
-    pub category: String,
-    pub label: String,
+    pub id: Name,
+    pub category: Name,
+    pub label: Name,
     pub description: String,
     pub purpose: Option<String>,
     /// The JSON path it was sent under; no active item may use it again.
-    pub path: Vec<String>,
+    pub path: Vec<Name>,
     pub sensitivity: Option<Sensitivity>,
-    pub owner: String,
-    pub review: Option<String>,
-    pub since: String,
+    pub owner: Name,
+    pub review: Option<Name>,
+    pub since: Name,
     /// The product version that stopped sending it.
-    pub removed_in: String,
+    pub removed_in: Name,
 }
 
 impl RemovedItem {
@@ -198,7 +203,7 @@ impl RemovedItem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
     /// The JSON path, one entry per segment.
-    pub path: Vec<String>,
+    pub path: Vec<Name>,
     pub if_unavailable: IfUnavailable,
 }
 
@@ -231,13 +236,13 @@ pub struct Source {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
-    pub id: String,
-    pub category: String,
-    pub label: String,
+    pub id: Name,
+    pub category: Name,
+    pub label: Name,
     pub description: String,
     pub purpose: Option<String>,
     /// The JSON path, one entry per segment.
-    pub path: Vec<String>,
+    pub path: Vec<Name>,
     pub value_type: ValueType,
     /// Bounds, enum values, unit and size limits.
     pub rules: Rules,
@@ -248,14 +253,14 @@ pub struct Item {
     pub fallback: Option<Box<serde_json::Value>>,
     /// The example, a value of the item's type.
     pub example: serde_json::Value,
-    pub source: String,
-    pub source_field: String,
+    pub source: Name,
+    pub source_field: Name,
     pub sensitivity: Option<Sensitivity>,
-    pub since: String,
+    pub since: Name,
     /// The team or address responsible for the item.
-    pub owner: String,
+    pub owner: Name,
     /// A reference to the approval (URL or ticket id).
-    pub review: Option<String>,
+    pub review: Option<Name>,
     pub expires: Expiry,
     pub status: Status,
     /// Lints switched off for this item.

@@ -8,7 +8,7 @@ use crate::types::IfUnavailable;
 
 /// One JSON object of the payload: its path and its members in first-appearance order.
 pub(crate) struct Object<'a> {
-    pub path: &'a [String],
+    pub path: &'a [crate::model::Name],
     pub members: Vec<Member<'a>>,
     /// The rule of an `[[object]]` declared at this path: absent as a whole (`omit`) or `null`.
     pub optional: Option<IfUnavailable>,

@@ -324,7 +324,7 @@ fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-fn struct_ident(path: &[String]) -> Ident {
+fn struct_ident(path: &[crate::model::Name]) -> Ident {
     ident(&naming::struct_name(path))
 }
 

@@ -624,7 +624,7 @@ mod tests {
         for since in orders {
             let mut spec = base.clone();
             for (item, v) in spec.items.iter_mut().zip(since) {
-                item.since = (*v).to_owned();
+                item.since = (*v).into();
             }
             let mut expected: Vec<&str> = since.to_vec();
             expected.sort_by(|a, b| crate::diff::compare_versions(b, a));

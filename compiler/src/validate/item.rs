@@ -7,7 +7,7 @@ use std::fmt;
 use super::{Entry, ItemContext, ItemStatus, Validator, types::Typed};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    Expiry, Item, ItemSpans, RawItem, RemovedItem, SString, Sensitivity, Spanned, Status,
+    Expiry, Item, ItemSpans, Name, RawItem, RemovedItem, SString, Sensitivity, Spanned, Status,
 };
 use crate::parse::shorten;
 
@@ -44,9 +44,9 @@ impl Validator<'_> {
         ctx: &ItemContext<'_>,
         what: &dyn fmt::Display,
         removed: bool,
-    ) -> Option<(String, String)> {
+    ) -> Option<(Name, Name)> {
         if removed {
-            return Some((String::new(), String::new()));
+            return Some((Name::default(), Name::default()));
         }
         let s = self.required(&raw.source, "source", &what, &raw.span)?;
         let Some((source, field)) = s.value.split_once('.') else {
@@ -78,7 +78,7 @@ impl Validator<'_> {
             field_start..s.span.end.saturating_sub(1).max(field_start),
         );
         fine &= self.identifier(&field_span, "source field");
-        fine.then(|| (source.to_owned(), field.to_owned()))
+        fine.then(|| (Name::from(source), Name::from(field)))
     }
 
     pub(super) fn item_sensitivity(&mut self, raw: &RawItem, ok: &mut bool) -> Option<Sensitivity> {
@@ -101,9 +101,9 @@ impl Validator<'_> {
         sensitivity: Option<Sensitivity>,
         what: &dyn fmt::Display,
         ok: &mut bool,
-    ) -> Option<String> {
+    ) -> Option<Name> {
         if let Some(r) = self.optional_text(&raw.review, "review", &what, ok) {
-            return Some(r.value.to_string());
+            return Some(Name::from(&*r.value));
         }
         if raw.review.is_none()
             && let (false, Some(s)) = (removed, sensitivity.filter(|s| s.needs_purpose()))
@@ -155,13 +155,13 @@ pub(super) struct Parts<'s, 't> {
     pub label: Option<&'s SString<'t>>,
     pub description: Option<&'s SString<'t>>,
     pub purpose: Option<&'s SString<'t>>,
-    pub path: Option<Vec<String>>,
+    pub path: Option<Vec<Name>>,
     pub typed: Option<Typed>,
-    pub source: Option<(String, String)>,
+    pub source: Option<(Name, Name)>,
     pub sensitivity: Option<Sensitivity>,
     pub since: Option<&'s SString<'t>>,
     pub owner: Option<&'s SString<'t>>,
-    pub review: Option<String>,
+    pub review: Option<Name>,
     pub expires: Option<Expiry>,
     pub removed_in: Option<String>,
     pub status: Option<ItemStatus>,
@@ -178,25 +178,25 @@ pub(super) fn assemble(p: Parts<'_, '_>) -> Option<Entry> {
         // A removed item keeps what a reviewer needs to see; its value is no longer generated.
         let _ = (p.typed?, p.source?);
         return Some(Entry::Removed(RemovedItem {
-            id: id.value.to_string(),
-            category: category.value.to_string(),
-            label: label.value.to_string(),
+            id: Name::from(&*id.value),
+            category: Name::from(&*category.value),
+            label: Name::from(&*label.value),
             description: description.value.to_string(),
             purpose: p.purpose.map(|p| p.value.to_string()),
             path,
             sensitivity: p.sensitivity,
-            owner: owner.value.to_string(),
+            owner: Name::from(&*owner.value),
             review: p.review,
-            since: since.value.to_string(),
-            removed_in: p.removed_in.unwrap_or_default(),
+            since: Name::from(&*since.value),
+            removed_in: p.removed_in.map(Name::from).unwrap_or_default(),
         }));
     }
     let typed = p.typed?;
     let (source, source_field) = p.source?;
     Some(Entry::Active(Item {
-        id: id.value.to_string(),
-        category: category.value.to_string(),
-        label: label.value.to_string(),
+        id: Name::from(&*id.value),
+        category: Name::from(&*category.value),
+        label: Name::from(&*label.value),
         description: description.value.to_string(),
         purpose: p.purpose.map(|p| p.value.to_string()),
         path,
@@ -208,8 +208,8 @@ pub(super) fn assemble(p: Parts<'_, '_>) -> Option<Entry> {
         source,
         source_field,
         sensitivity: p.sensitivity,
-        since: since.value.to_string(),
-        owner: owner.value.to_string(),
+        since: Name::from(&*since.value),
+        owner: Name::from(&*owner.value),
         review: p.review,
         expires: p.expires.unwrap_or(Expiry::Never),
         status: if p.status == Some(ItemStatus::Deprecated) {

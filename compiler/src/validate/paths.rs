@@ -8,7 +8,7 @@ use hashbrown::HashTable;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::fastmap::FastMap;
-use crate::model::{Item, Object, RawItem, SString, Spec};
+use crate::model::{Item, Name, Object, RawItem, SString, Spec};
 use crate::naming;
 use crate::parse::shorten;
 use crate::source::Span;
@@ -103,8 +103,8 @@ impl Validator<'_> {
         out.into_iter().map(|(o, _)| o).collect()
     }
 
-    pub(super) fn path(&mut self, path: &SString) -> Option<Vec<String>> {
-        let segments: Vec<String> = path.value.split('.').map(str::to_owned).collect();
+    pub(super) fn path(&mut self, path: &SString) -> Option<Vec<Name>> {
+        let segments: Vec<Name> = path.value.split('.').map(Name::from).collect();
         let mut offset = path.span.start + 1;
         let mut ok = true;
         for segment in &segments {

@@ -91,7 +91,7 @@ fn check_accepts(spec: &telemetry_spec::ValidSpec, payload: &Value) -> bool {
     spec.items.iter().all(|item| {
         let mut node = Some(payload);
         for key in &item.path {
-            node = node.and_then(|n| n.get(key));
+            node = node.and_then(|n| n.get(key.as_str()));
         }
         match node {
             Some(v) => telemetry_types::check(&item.value_type, &item.rules, false, v).is_ok(),
