@@ -77,12 +77,16 @@ fn sensitive(name: &str) -> bool {
 /// SHA-256 (hex) of a purpose with its whitespace collapsed, so re-wrapping the text in the
 /// spec file does not count as another purpose; an item without purpose digests the empty text.
 pub fn purpose_digest(purpose: Option<&str>) -> String {
-    let text = purpose
-        .unwrap_or("")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    hex(&Sha256::digest(text.as_bytes()))
+    let mut h = Sha256::new();
+    // The words joined by single spaces, hashed as they are read (the generated item table
+    // holds a digest for each item).
+    for (i, word) in purpose.unwrap_or("").split_whitespace().enumerate() {
+        if i > 0 {
+            h.update(b" ");
+        }
+        h.update(word.as_bytes());
+    }
+    hex(&h.finalize())
 }
 
 /// SHA-256 (hex) over the records sorted by id, every field length-prefixed: the same items give
@@ -291,6 +295,11 @@ mod tests {
         assert_eq!(
             purpose_digest(Some("  abc ")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        // Words are joined by exactly one space, whatever separated them.
+        assert_eq!(
+            purpose_digest(Some("\tone\n  two three ")),
+            hex(&Sha256::digest(b"one two three"))
         );
     }
 }

@@ -52,21 +52,40 @@ pub(super) fn leaf_name(item: &Item) -> String {
 }
 
 /// The Rust type of one leaf of an item; `payload` is the path to the `payload` module.
-fn leaf_type_text(item: &Item, payload: &str) -> String {
-    match &item.value_type.leaf {
-        Leaf::Scalar(Scalar::Enum) | Leaf::Record(_) => format!("{payload}{}", leaf_name(item)),
-        Leaf::Scalar(s) => scalar_type_text(*s).to_owned(),
+struct LeafType<'a> {
+    item: &'a Item,
+    payload: &'a str,
+}
+
+impl std::fmt::Display for LeafType<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.item.value_type.leaf {
+            Leaf::Scalar(Scalar::Enum) | Leaf::Record(_) => {
+                write!(f, "{}{}", self.payload, leaf_name(self.item))
+            }
+            Leaf::Scalar(s) => f.write_str(scalar_type_text(*s)),
+        }
     }
 }
 
-/// The Rust type of an item's whole value (never `Option`).
-pub(super) fn whole_type_text(item: &Item, payload: &str) -> String {
-    let leaf = leaf_type_text(item, payload);
-    match &item.value_type.shape {
-        Shape::One => leaf,
-        Shape::List => format!("Vec<{leaf}>"),
-        Shape::Map { .. } => format!("{payload}{}", naming::struct_name(&item.path)),
-        Shape::OpenMap { .. } => format!("::indexmap::IndexMap<String, {leaf}>"),
+/// The Rust type of an item's whole value (never `Option`), written straight into the code
+/// around it (one item's code would otherwise build several short-lived strings).
+pub(super) struct WholeType<'a> {
+    pub item: &'a Item,
+    /// The path to the `payload` module from where the type is used.
+    pub payload: &'a str,
+}
+
+impl std::fmt::Display for WholeType<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (item, payload) = (self.item, self.payload);
+        let leaf = LeafType { item, payload };
+        match &item.value_type.shape {
+            Shape::One => write!(f, "{leaf}"),
+            Shape::List => write!(f, "Vec<{leaf}>"),
+            Shape::Map { .. } => write!(f, "{payload}{}", naming::struct_name(&item.path)),
+            Shape::OpenMap { .. } => write!(f, "::indexmap::IndexMap<String, {leaf}>"),
+        }
     }
 }
 
@@ -118,11 +137,11 @@ pub(super) fn object_struct_text(ctx: &Context<'_>, index: usize) -> String {
                     "    ",
                     format_args!("{} (item `{}`): {}", item.label, item.id, item.description),
                 );
-                let whole = whole_type_text(item, "");
+                let whole = WholeType { item, payload: "" };
                 let ty = if item.is_optional() {
                     format!("Option<{whole}>")
                 } else {
-                    whole
+                    whole.to_string()
                 };
                 (ty, omit_attr(item.if_unavailable))
             }
@@ -155,9 +174,9 @@ fn scalar_type(scalar: Scalar) -> Ident {
     ident(scalar_type_text(scalar))
 }
 
-/// [`leaf_type_text`] inside the `payload` module, as tokens (one identifier).
+/// [`LeafType`] inside the `payload` module, as tokens (one identifier).
 fn leaf_type(item: &Item) -> Ident {
-    ident(&leaf_type_text(item, ""))
+    ident(&LeafType { item, payload: "" }.to_string())
 }
 
 /// The types an item's value needs: its enum or record, and its map struct.

@@ -8,15 +8,11 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-use super::payload::{doc, leaf_name, whole_type_text};
+use super::payload::{WholeType, doc, leaf_name};
 use super::{Context, Renames, ident, source_struct};
 use crate::model::{Item, ValidSpec};
 use crate::naming;
 use crate::types::{IfUnavailable, Leaf, Scalar, Shape};
-
-fn literal(text: &str) -> String {
-    format!("{text:?}")
-}
 
 /// One source's struct, with `unknown()` and `example()`.
 pub(super) fn source_struct_text(ctx: &Context<'_>, index: usize) -> String {
@@ -35,13 +31,16 @@ pub(super) fn source_struct_text(ctx: &Context<'_>, index: usize) -> String {
     out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
     let _ = writeln!(out, "pub struct {name} {{");
     for item in items {
-        let whole = whole_type_text(item, "super::payload::");
-        let ty = if item.if_unavailable == IfUnavailable::Unknown {
-            whole
-        } else {
-            format!("Option<{whole}>")
+        let field = &item.source_field;
+        let whole = WholeType {
+            item,
+            payload: "super::payload::",
         };
-        let _ = writeln!(out, "    pub {}: {ty},", item.source_field);
+        let _ = if item.if_unavailable == IfUnavailable::Unknown {
+            writeln!(out, "    pub {field}: {whole},")
+        } else {
+            writeln!(out, "    pub {field}: Option<{whole}>,")
+        };
     }
     out.push_str("}\n");
     let _ = writeln!(out, "impl {name} {{");
@@ -67,7 +66,11 @@ pub(super) fn source_struct_text(ctx: &Context<'_>, index: usize) -> String {
     );
     out.push_str("    pub fn example() -> Self {\n        Self {\n");
     for item in items {
-        let value = value_text(item, &item.example, "super::payload::");
+        let value = ValueText {
+            item,
+            value: &item.example,
+            payload: "super::payload::",
+        };
         if item.if_unavailable == IfUnavailable::Unknown {
             let _ = writeln!(out, "            {}: {value},", item.source_field);
         } else {
@@ -79,63 +82,95 @@ pub(super) fn source_struct_text(ctx: &Context<'_>, index: usize) -> String {
 }
 
 /// A value of `item` (its example or fallback, already checked against its type) as a Rust
-/// expression; `payload` is the path to the `payload` module from where it is used.
-pub(super) fn value_text(item: &Item, value: &Value, payload: &str) -> String {
-    let leaf = |v: &Value| leaf_text(item, v, payload);
-    match (&item.value_type.shape, value) {
-        (Shape::List, Value::Array(values)) => {
-            let values: Vec<String> = values.iter().map(leaf).collect();
-            format!("vec![{}]", values.join(", "))
-        }
-        (Shape::Map { keys, optional }, Value::Object(map)) => {
-            let renames = Renames::for_keys(keys.iter().map(|k| k.as_ref()));
-            let fields: Vec<String> = keys
-                .iter()
-                .map(|k| {
-                    let (f, _) = renames.field_text(k);
+/// expression, written straight into the code around it.
+struct ValueText<'a> {
+    item: &'a Item,
+    value: &'a Value,
+    /// The path to the `payload` module from where the value is used.
+    payload: &'a str,
+}
+
+impl std::fmt::Display for ValueText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (item, payload) = (self.item, self.payload);
+        let leaf = |value| LeafText {
+            item,
+            value,
+            payload,
+        };
+        match (&item.value_type.shape, self.value) {
+            (Shape::List, Value::Array(values)) => {
+                f.write_str("vec![")?;
+                for (i, v) in values.iter().enumerate() {
+                    write!(f, "{}{}", separator(i), leaf(v))?;
+                }
+                f.write_str("]")
+            }
+            (Shape::Map { keys, optional }, Value::Object(map)) => {
+                let renames = Renames::for_keys(keys.iter().map(|k| k.as_ref()));
+                write!(f, "{payload}{} {{ ", naming::struct_name(&item.path))?;
+                for (i, k) in keys.iter().enumerate() {
+                    let (field, _) = renames.field_text(k);
+                    let sep = separator(i);
                     match (map.get(k.as_ref()), optional.contains(k)) {
-                        (Some(v), true) => format!("{f}: Some({})", leaf(v)),
-                        (Some(v), false) => format!("{f}: {}", leaf(v)),
-                        (None, _) => format!("{f}: None"),
-                    }
-                })
-                .collect();
-            format!(
-                "{payload}{} {{ {} }}",
-                naming::struct_name(&item.path),
-                fields.join(", ")
-            )
-        }
-        (Shape::OpenMap { .. }, Value::Object(map)) => {
-            let entries: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("(String::from({}), {})", literal(k), leaf(v)))
-                .collect();
-            format!("::indexmap::IndexMap::from([{}])", entries.join(", "))
-        }
-        (_, v) => leaf(v),
-    }
-}
-
-fn leaf_text(item: &Item, value: &Value, payload: &str) -> String {
-    match &item.value_type.leaf {
-        Leaf::Scalar(s) => scalar_text(item, *s, value, payload),
-        Leaf::Record(fields) => {
-            let renames = Renames::for_keys(fields.iter().map(|f| f.name.as_ref()));
-            let members: Vec<String> = fields
-                .iter()
-                .map(|f| {
-                    let (field, _) = renames.field_text(&f.name);
-                    let v = scalar_text(item, f.scalar, &value[f.name.as_ref()], payload);
-                    format!("{field}: {v}")
-                })
-                .collect();
-            format!("{payload}{} {{ {} }}", leaf_name(item), members.join(", "))
+                        (Some(v), true) => write!(f, "{sep}{field}: Some({})", leaf(v)),
+                        (Some(v), false) => write!(f, "{sep}{field}: {}", leaf(v)),
+                        (None, _) => write!(f, "{sep}{field}: None"),
+                    }?;
+                }
+                f.write_str(" }")
+            }
+            (Shape::OpenMap { .. }, Value::Object(map)) => {
+                f.write_str("::indexmap::IndexMap::from([")?;
+                for (i, (k, v)) in map.iter().enumerate() {
+                    write!(f, "{}(String::from({k:?}), {})", separator(i), leaf(v))?;
+                }
+                f.write_str("])")
+            }
+            (_, v) => write!(f, "{}", leaf(v)),
         }
     }
 }
 
-fn scalar_text(item: &Item, scalar: Scalar, value: &Value, payload: &str) -> String {
+/// What goes before the `i`-th element of a list written out.
+fn separator(i: usize) -> &'static str {
+    if i == 0 { "" } else { ", " }
+}
+
+/// One leaf of an item's value (see [`ValueText`]).
+struct LeafText<'a> {
+    item: &'a Item,
+    value: &'a Value,
+    payload: &'a str,
+}
+
+impl std::fmt::Display for LeafText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (item, payload) = (self.item, self.payload);
+        match &item.value_type.leaf {
+            Leaf::Scalar(s) => write_scalar(f, item, *s, self.value, payload),
+            Leaf::Record(fields) => {
+                let renames = Renames::for_keys(fields.iter().map(|f| f.name.as_ref()));
+                write!(f, "{payload}{} {{ ", leaf_name(item))?;
+                for (i, field) in fields.iter().enumerate() {
+                    let (name, _) = renames.field_text(&field.name);
+                    write!(f, "{}{name}: ", separator(i))?;
+                    let value = &self.value[field.name.as_ref()];
+                    write_scalar(f, item, field.scalar, value, payload)?;
+                }
+                f.write_str(" }")
+            }
+        }
+    }
+}
+
+fn write_scalar(
+    f: &mut std::fmt::Formatter<'_>,
+    item: &Item,
+    scalar: Scalar,
+    value: &Value,
+    payload: &str,
+) -> std::fmt::Result {
     match scalar {
         Scalar::Enum => {
             let text = value.as_str().unwrap_or_default();
@@ -148,16 +183,13 @@ fn scalar_text(item: &Item, scalar: Scalar, value: &Value, payload: &str) -> Str
                 .map(|(i, v)| (v, super::payload::enum_variant(v, i, &mut seen)))
                 .find(|(v, _)| *v == text)
                 .map_or_else(String::new, |(_, variant)| variant.to_string());
-            format!("{payload}{}::{variant}", leaf_name(item))
+            write!(f, "{payload}{}::{variant}", leaf_name(item))
         }
-        Scalar::Integer => format!("{}i64", value.as_i64().unwrap_or_default()),
-        Scalar::Counter => format!("{}u64", value.as_u64().unwrap_or_default()),
-        Scalar::Number => format!("{:?}f64", value.as_f64().unwrap_or_default()),
-        Scalar::Boolean => value.as_bool().unwrap_or_default().to_string(),
-        _ => format!(
-            "String::from({})",
-            literal(value.as_str().unwrap_or_default())
-        ),
+        Scalar::Integer => write!(f, "{}i64", value.as_i64().unwrap_or_default()),
+        Scalar::Counter => write!(f, "{}u64", value.as_u64().unwrap_or_default()),
+        Scalar::Number => write!(f, "{:?}f64", value.as_f64().unwrap_or_default()),
+        Scalar::Boolean => write!(f, "{}", value.as_bool().unwrap_or_default()),
+        _ => write!(f, "String::from({:?})", value.as_str().unwrap_or_default()),
     }
 }
 
@@ -185,11 +217,16 @@ pub(super) fn example_sources(spec: &ValidSpec) -> TokenStream {
 }
 
 /// A value of `item` (its fallback, already checked against its type) as tokens, for code
-/// that is still built with `quote`; see [`value_text`].
+/// that is still built with `quote`; see [`ValueText`].
 pub(super) fn value_expr(item: &Item, value: &serde_json::Value, payload: &str) -> TokenStream {
-    value_text(item, value, payload)
-        .parse()
-        .unwrap_or_else(|_| quote!(::core::unreachable!()))
+    ValueText {
+        item,
+        value,
+        payload,
+    }
+    .to_string()
+    .parse()
+    .unwrap_or_else(|_| quote!(::core::unreachable!()))
 }
 
 pub(super) fn sources_trait(spec: &ValidSpec) -> TokenStream {
