@@ -17,10 +17,9 @@ pub(crate) fn threads_for(size: usize, threshold: usize) -> usize {
     }
 }
 
-/// `f` over every input on up to `threads` threads (the calling thread is one of them),
-/// results in input order. Threads take the next input from a shared counter, so put the
-/// largest inputs first to keep every core busy. A panic in `f` is resumed on the calling
-/// thread.
+/// `f` over every input on up to `threads` threads, results in input order. Threads take the
+/// next input from a shared counter, so put the largest inputs first to keep every core busy.
+/// A panic in `f` is resumed on the calling thread.
 pub(crate) fn map<I: Sync, R: Send>(
     inputs: &[I],
     threads: usize,
@@ -31,30 +30,33 @@ pub(crate) fn map<I: Sync, R: Send>(
         return inputs.iter().map(f).collect();
     }
     let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(input) = inputs.get(i) else {
-                return done;
-            };
-            done.push((i, f(input)));
-        }
-    };
     let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None).take(inputs.len()).collect();
     std::thread::scope(|scope| {
-        // The calling thread works too rather than only waiting: one thread fewer to start,
-        // and its share is allocated where its memory already is.
-        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut done = work();
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let next = &next;
+                let f = &f;
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(input) = inputs.get(i) else {
+                            return done;
+                        };
+                        done.push((i, f(input)));
+                    }
+                })
+            })
+            .collect();
         for handle in handles {
             match handle.join() {
-                Ok(mut theirs) => done.append(&mut theirs),
+                Ok(done) => {
+                    for (i, r) in done {
+                        slots[i] = Some(r);
+                    }
+                }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
-        }
-        for (i, r) in done {
-            slots[i] = Some(r);
         }
     });
     slots.into_iter().flatten().collect()
