@@ -92,42 +92,64 @@ struct ValueText<'a> {
 
 impl std::fmt::Display for ValueText<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (item, payload) = (self.item, self.payload);
-        let leaf = |value| LeafText {
-            item,
-            value,
-            payload,
-        };
+        let item = self.item;
         match (&item.value_type.shape, self.value) {
             (Shape::List, Value::Array(values)) => {
                 f.write_str("vec![")?;
                 for (i, v) in values.iter().enumerate() {
-                    write!(f, "{}{}", separator(i), leaf(v))?;
+                    f.write_str(separator(i))?;
+                    self.leaf(f, v)?;
                 }
                 f.write_str("]")
             }
             (Shape::Map { keys, optional }, Value::Object(map)) => {
                 let renames = Renames::for_keys(keys.iter().map(|k| k.as_ref()));
-                write!(f, "{payload}{} {{ ", naming::struct_name(&item.path))?;
+                write!(f, "{}{} {{ ", self.payload, naming::struct_name(&item.path))?;
                 for (i, k) in keys.iter().enumerate() {
                     let (field, _) = renames.field_text(k);
-                    let sep = separator(i);
+                    write!(f, "{}{field}: ", separator(i))?;
                     match (map.get(k.as_ref()), optional.contains(k)) {
-                        (Some(v), true) => write!(f, "{sep}{field}: Some({})", leaf(v)),
-                        (Some(v), false) => write!(f, "{sep}{field}: {}", leaf(v)),
-                        (None, _) => write!(f, "{sep}{field}: None"),
-                    }?;
+                        (Some(v), true) => {
+                            f.write_str("Some(")?;
+                            self.leaf(f, v)?;
+                            f.write_str(")")?;
+                        }
+                        (Some(v), false) => self.leaf(f, v)?,
+                        (None, _) => f.write_str("None")?,
+                    }
                 }
                 f.write_str(" }")
             }
             (Shape::OpenMap { .. }, Value::Object(map)) => {
                 f.write_str("::indexmap::IndexMap::from([")?;
                 for (i, (k, v)) in map.iter().enumerate() {
-                    write!(f, "{}(String::from({k:?}), {})", separator(i), leaf(v))?;
+                    write!(f, "{}(String::from({k:?}), ", separator(i))?;
+                    self.leaf(f, v)?;
+                    f.write_str(")")?;
                 }
                 f.write_str("])")
             }
-            (_, v) => write!(f, "{}", leaf(v)),
+            (_, v) => self.leaf(f, v),
+        }
+    }
+}
+
+impl ValueText<'_> {
+    /// One leaf of the value: a scalar, or a record of scalars.
+    fn leaf(&self, f: &mut std::fmt::Formatter<'_>, value: &Value) -> std::fmt::Result {
+        let (item, payload) = (self.item, self.payload);
+        match &item.value_type.leaf {
+            Leaf::Scalar(s) => write_scalar(f, item, *s, value, payload),
+            Leaf::Record(fields) => {
+                let renames = Renames::for_keys(fields.iter().map(|f| f.name.as_ref()));
+                write!(f, "{payload}{} {{ ", leaf_name(item))?;
+                for (i, field) in fields.iter().enumerate() {
+                    let (name, _) = renames.field_text(&field.name);
+                    write!(f, "{}{name}: ", separator(i))?;
+                    write_scalar(f, item, field.scalar, &value[field.name.as_ref()], payload)?;
+                }
+                f.write_str(" }")
+            }
         }
     }
 }
@@ -135,33 +157,6 @@ impl std::fmt::Display for ValueText<'_> {
 /// What goes before the `i`-th element of a list written out.
 fn separator(i: usize) -> &'static str {
     if i == 0 { "" } else { ", " }
-}
-
-/// One leaf of an item's value (see [`ValueText`]).
-struct LeafText<'a> {
-    item: &'a Item,
-    value: &'a Value,
-    payload: &'a str,
-}
-
-impl std::fmt::Display for LeafText<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (item, payload) = (self.item, self.payload);
-        match &item.value_type.leaf {
-            Leaf::Scalar(s) => write_scalar(f, item, *s, self.value, payload),
-            Leaf::Record(fields) => {
-                let renames = Renames::for_keys(fields.iter().map(|f| f.name.as_ref()));
-                write!(f, "{payload}{} {{ ", leaf_name(item))?;
-                for (i, field) in fields.iter().enumerate() {
-                    let (name, _) = renames.field_text(&field.name);
-                    write!(f, "{}{name}: ", separator(i))?;
-                    let value = &self.value[field.name.as_ref()];
-                    write_scalar(f, item, field.scalar, value, payload)?;
-                }
-                f.write_str(" }")
-            }
-        }
-    }
 }
 
 fn write_scalar(
