@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # How the state of the machine's free memory moves `telemetry-spec rust` on N string items
-# (default 10,000), with and without the huge-page restart (see the README, "Measuring").
+# (default 10,000), on glibc's default small pages and with its huge-page tunables (see the
+# README, "Measuring": why the tool no longer restarts itself with those tunables).
 #
 # On virtual machines that report freed memory to their host (Linux's page_reporting), a page
 # the host has taken back costs a fault on the host when it is used again. Three cases, ROUNDS
-# times each (default 8), interleaved, with the restart and without it (GLIBC_TUNABLES set to
-# glibc's default tcache size, which the binary leaves alone):
+# times each (default 8), interleaved, on small pages and on huge pages (GLIBC_TUNABLES
+# glibc.malloc.hugetlb=1, heaps grown 12 MiB at a time):
 #   back-to-back   right after another run of the same command
 #   right-after    right after a process that filled and freed 300 MiB
 #   2.5s-after     2.5 seconds after such a process (its memory reported to the host by then)
@@ -30,10 +31,10 @@ fi
 python3 - "$target_dir/release/telemetry-spec" "$bench/telemetry.toml" "$rounds" <<'EOF'
 import os, statistics, subprocess, sys, time
 binary, spec, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-restart = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
+small = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
 variants = {
-    "restart": restart,
-    "no-restart": dict(restart, GLIBC_TUNABLES="glibc.malloc.tcache_count=7"),
+    "huge pages": dict(small, GLIBC_TUNABLES="glibc.malloc.hugetlb=1:glibc.malloc.top_pad=12582912"),
+    "small pages": small,
 }
 hog = ["python3", "-c", "b = bytearray(300 << 20); b[::4096] = b'x' * len(b[::4096])"]
 
@@ -60,5 +61,5 @@ print(f"telemetry-spec rust, {rounds} rounds: median wall, median system time")
 for (name, case), runs in results.items():
     wall = statistics.median(r[0] for r in runs)
     system = statistics.median(r[1] for r in runs)
-    print(f"  {name:<11} {case:<13} {wall:7.1f} ms  {system:6.1f} ms system")
+    print(f"  {name:<12} {case:<13} {wall:7.1f} ms  {system:6.1f} ms system")
 EOF
