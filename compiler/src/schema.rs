@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::model::{Item, ValidSpec};
@@ -25,9 +25,9 @@ pub fn schema_json(spec: &ValidSpec) -> String {
 
 /// [`schema_json`], written to `out` as it is serialized: the schema is never held whole.
 ///
-/// Written by [`Pretty`], byte for byte what `serde_json`'s pretty printer makes of [`schema`]
-/// (a test holds the two equal), in a third of the time: most of a large schema is the
-/// same few lines for each text item.
+/// Written by [`Pretty`], laid out byte for byte as `serde_json`'s pretty printer lays out the
+/// same value (a test holds the text to that), in a third of the time: most of a large schema
+/// is the same few lines for each text item.
 pub fn write_schema(spec: &ValidSpec, out: &mut dyn Write) -> std::io::Result<()> {
     let objects = crate::tree::objects(spec);
     let mut json = Pretty {
@@ -41,10 +41,10 @@ pub fn write_schema(spec: &ValidSpec, out: &mut dyn Write) -> std::io::Result<()
     json.flush()
 }
 
-/// The schema as a JSON value.
+/// The schema as a JSON value: [`schema_json`] read back (for tests and tools; the files are
+/// written straight as text).
 pub fn schema(spec: &ValidSpec) -> Value {
-    let objects = crate::tree::objects(spec);
-    serde_json::to_value(Node::root(spec, &objects)).unwrap_or_default()
+    serde_json::from_str(&schema_json(spec)).unwrap_or_default()
 }
 
 /// The schema of one object of the payload (and, for the payload itself, the document's header).
@@ -65,106 +65,6 @@ impl<'a> Node<'a> {
 
     fn child(&self, index: usize) -> Self {
         Node { index, ..*self }
-    }
-}
-
-impl Serialize for Node<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let object = &self.objects[self.index];
-        if object.optional == Some(IfUnavailable::Null) {
-            let mut map = serializer.serialize_map(None)?;
-            map.serialize_entry("anyOf", &(Body(self), json!({ "type": "null" })))?;
-            return map.end();
-        }
-        Body(self).serialize(serializer)
-    }
-}
-
-/// An object's schema without its optional `null`: closed, every member typed, required unless
-/// it may be left out.
-struct Body<'n, 'a>(&'n Node<'a>);
-
-impl Serialize for Body<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let node = self.0;
-        let (spec, object) = (node.spec, &node.objects[node.index]);
-        let mut map = serializer.serialize_map(None)?;
-        if node.index == 0 {
-            let product = &spec.product;
-            map.serialize_entry("$schema", "https://json-schema.org/draft/2020-12/schema")?;
-            map.serialize_entry(
-                "$id",
-                &format!(
-                    "urn:camunda:optimize:telemetry:payload:{}",
-                    product.spec_version
-                ),
-            )?;
-            map.serialize_entry("$comment", crate::GENERATED_NOTICE)?;
-            map.serialize_entry("title", &format!("{} telemetry payload", product.name))?;
-            map.serialize_entry(
-                "description",
-                &format!(
-                    "Every key {} may send in a telemetry report, from spec version {}. Nothing else is accepted.",
-                    product.name, product.spec_version
-                ),
-            )?;
-        }
-        map.serialize_entry("type", "object")?;
-        map.serialize_entry("properties", &Properties(node))?;
-        map.serialize_entry("required", &Required(node))?;
-        map.serialize_entry("additionalProperties", &false)?;
-        if node.index != 0 {
-            map.serialize_entry(
-                "description",
-                &format!("The `{}` object.", object.path.join(".")),
-            )?;
-        }
-        map.end()
-    }
-}
-
-struct Properties<'n, 'a>(&'n Node<'a>);
-
-impl Serialize for Properties<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let node = self.0;
-        let members = &node.objects[node.index].members;
-        let mut map = serializer.serialize_map(Some(members.len()))?;
-        for member in members {
-            match member {
-                Member::Object(segment, index) => {
-                    map.serialize_entry(segment, &node.child(*index))?;
-                }
-                Member::Leaf(segment, item) => {
-                    map.serialize_entry(segment, &LeafSchema(&node.spec.items[*item]))?;
-                }
-            }
-        }
-        map.end()
-    }
-}
-
-/// The members that are always present: all but the items and objects that may be left out.
-struct Required<'n, 'a>(&'n Node<'a>);
-
-impl Serialize for Required<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let node = self.0;
-        let mut seq = serializer.serialize_seq(None)?;
-        for member in &node.objects[node.index].members {
-            let omitted = match member {
-                Member::Object(_, index) => {
-                    node.objects[*index].optional == Some(IfUnavailable::Omit)
-                }
-                Member::Leaf(_, item) => {
-                    node.spec.items[*item].if_unavailable == IfUnavailable::Omit
-                }
-            };
-            if !omitted {
-                seq.serialize_element(member.segment())?;
-            }
-        }
-        seq.end()
     }
 }
 
@@ -250,34 +150,12 @@ fn leaf_schema(leaf: &Leaf, rules: &Rules, unknown: bool) -> Value {
     }
 }
 
-/// The schema of an item's value, serialized straight from the item when it is plain text sent
-/// as it is (most items: no value tree is built for them), else through [`leaf`].
-struct LeafSchema<'i>(&'i Item);
-
-impl LeafSchema<'_> {
-    /// Plain text sent as it is: its schema is the same five members for every such item.
-    fn plain(item: &Item) -> bool {
-        matches!(item.value_type.shape, Shape::One)
-            && matches!(item.value_type.leaf, Leaf::Scalar(Scalar::String))
-            && item.if_unavailable != IfUnavailable::Null
-    }
-}
-
-impl Serialize for LeafSchema<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let item = self.0;
-        if !LeafSchema::plain(item) {
-            return leaf(item).serialize(serializer);
-        }
-        // Exactly what `leaf` builds for such an item, in the same order.
-        let mut map = serializer.serialize_map(Some(5))?;
-        map.serialize_entry("title", &item.label)?;
-        map.serialize_entry("description", &item.description)?;
-        map.serialize_entry("type", "string")?;
-        map.serialize_entry("minLength", &1)?;
-        map.serialize_entry("maxLength", &item.rules.max_length)?;
-        map.end()
-    }
+/// Plain text sent as it is: its schema is the same five members for every such item, written
+/// straight from the item (most items: no value tree is built for them), else through [`leaf`].
+fn plain(item: &Item) -> bool {
+    matches!(item.value_type.shape, Shape::One)
+        && matches!(item.value_type.leaf, Leaf::Scalar(Scalar::String))
+        && item.if_unavailable != IfUnavailable::Null
 }
 
 fn leaf(item: &Item) -> Value {
@@ -432,7 +310,8 @@ impl Pretty<'_> {
         self.body(node)
     }
 
-    /// [`Body`], written.
+    /// An object's schema without its optional `null`: closed, every member typed, required
+    /// unless it may be left out.
     fn body(&mut self, node: &Node<'_>) -> std::io::Result<()> {
         let (spec, object) = (node.spec, &node.objects[node.index]);
         self.open(b'{');
@@ -475,8 +354,22 @@ impl Pretty<'_> {
             }
         }
         self.close(b'}');
+        // The members that are always present: all but those that may be left out.
         self.key("required");
-        self.value(&Required(node))?;
+        self.open(b'[');
+        for member in &object.members {
+            let omitted = match member {
+                Member::Object(_, index) => {
+                    node.objects[*index].optional == Some(IfUnavailable::Omit)
+                }
+                Member::Leaf(_, item) => spec.items[*item].if_unavailable == IfUnavailable::Omit,
+            };
+            if !omitted {
+                self.member();
+                self.string(member.segment());
+            }
+        }
+        self.close(b']');
         self.key("additionalProperties");
         self.buf.extend_from_slice(b"false");
         if node.index != 0 {
@@ -489,9 +382,9 @@ impl Pretty<'_> {
         Ok(())
     }
 
-    /// [`LeafSchema`], written.
+    /// The schema of an item's value (see [`plain`]).
     fn leaf(&mut self, item: &Item) -> std::io::Result<()> {
-        if !LeafSchema::plain(item) {
+        if !plain(item) {
             return self.value(&leaf(item));
         }
         self.open(b'{');
@@ -537,27 +430,38 @@ mod tests {
         }
         let mut plain = 0;
         for item in &items {
-            let straight = serde_json::to_string_pretty(&LeafSchema(item));
-            let tree = serde_json::to_string_pretty(&leaf(item));
-            assert_eq!(straight.ok(), tree.ok(), "{}", item.id);
-            plain += usize::from(
-                matches!(item.value_type.leaf, Leaf::Scalar(Scalar::String))
-                    && matches!(item.value_type.shape, Shape::One),
-            );
+            let mut out = Vec::new();
+            let mut json = Pretty {
+                out: &mut out,
+                buf: Vec::new(),
+                depth: 0,
+                first: true,
+            };
+            json.leaf(item).unwrap_or_else(|e| panic!("{e}"));
+            json.flush().unwrap_or_else(|e| panic!("{e}"));
+            let straight = String::from_utf8(out).ok();
+            let tree = serde_json::to_string_pretty(&leaf(item)).ok();
+            assert_eq!(straight, tree, "{}", item.id);
+            plain += usize::from(super::plain(item));
         }
         assert!(plain >= 2, "only {plain} plain text items");
     }
 
+    /// The schema written, read back and pretty-printed by `serde_json`: the same text if the
+    /// written one is valid JSON laid out and escaped as `serde_json` does it.
     fn pretty(spec: &ValidSpec) -> String {
+        let written = schema_json(spec);
+        let value: Value =
+            serde_json::from_str(&written).unwrap_or_else(|e| panic!("not JSON: {e}"));
         format!(
             "{}\n",
-            serde_json::to_string_pretty(&schema(spec)).unwrap_or_default()
+            serde_json::to_string_pretty(&value).unwrap_or_default()
         )
     }
 
-    /// The hand-laid-out schema is what `serde_json` makes of the schema's value, for every
-    /// valid spec of the repository, items of every type, objects left out or `null`, and text
-    /// that needs escaping.
+    /// The hand-laid-out schema is what `serde_json` makes of its value, for every valid spec
+    /// of the repository, items of every type, objects left out or `null`, and text that needs
+    /// escaping.
     #[test]
     fn the_written_schema_is_the_pretty_printed_value() {
         let mut specs: Vec<ValidSpec> = crate::repo_specs()
@@ -592,6 +496,8 @@ mod tests {
                     object.if_unavailable = IfUnavailable::Null;
                 }
                 assert_eq!(schema_json(spec), pretty(spec));
+                let nulls = schema_json(spec).matches("\"type\": \"null\"").count();
+                assert!(nulls >= spec.objects.len(), "{nulls} null alternatives");
             }
         }
         assert!(with_objects >= 1, "no spec declares an object");
