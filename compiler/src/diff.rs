@@ -225,13 +225,21 @@ pub(crate) fn type_text(item: &Item) -> String {
 /// [`telemetry_types::consent::compare`].
 pub fn approved_item(item: &Item) -> telemetry_types::consent::ApprovedItem {
     use telemetry_types::consent;
+    let (type_text, purpose_digest) = approval_texts(item);
     consent::ApprovedItem {
         id: item.id.to_string(),
         path: item.path_string(),
-        type_text: type_text(item),
+        type_text,
         sensitivity: consent::sensitivity_name(item.sensitivity).to_owned(),
-        purpose_digest: consent::purpose_digest(item.purpose.as_deref()),
+        purpose_digest,
     }
+}
+
+/// The two fields of [`approved_item`] that are not the item's own fields: its type as a
+/// reviewer reads it, and the digest of its purpose (the generated item table holds both).
+pub(crate) fn approval_texts(item: &Item) -> (String, String) {
+    let digest = telemetry_types::consent::purpose_digest(item.purpose.as_deref());
+    (type_text(item), digest)
 }
 
 /// The consent verdict of every difference between `old` and `new`: which changes an approval

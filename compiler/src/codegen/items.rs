@@ -39,6 +39,11 @@ fn item_const_name(item: &Item) -> Ident {
     ident(&item.id.to_ascii_uppercase())
 }
 
+/// [`item_const_name`], appended as text.
+fn push_const_name(out: &mut String, item: &Item) {
+    out.extend(item.id.chars().map(|c| c.to_ascii_uppercase()));
+}
+
 /// `pub const NAME: ItemInfo = ItemInfo { ... };`, written as formatted text directly: the
 /// item table is most of the generated code at scale, and all of it is literals, so building
 /// and printing a syntax tree for it would be where most of the time goes.
@@ -63,9 +68,7 @@ pub(super) fn item_const(item: &Item, out: &mut String) {
         let _ = write!(out, "Scalar::{s:?}");
     };
     out.push_str("pub const ");
-    for c in item.id.chars() {
-        out.push(c.to_ascii_uppercase());
-    }
+    push_const_name(out, item);
     out.push_str(": ItemInfo = ItemInfo {\n    id: ");
     text(out, &item.id);
     out.push_str(",\n    path: ");
@@ -181,13 +184,12 @@ pub(super) fn item_const(item: &Item, out: &mut String) {
     text(out, &source);
     out.push_str(",\n    since: ");
     text(out, &item.since);
-    // The parts of the record an approval keeps that the table does not hold already, by the
-    // functions `diff::approved_item` builds that record with.
+    // The record an approval keeps, computed where `telemetry-spec diff` computes it.
+    let (type_text, purpose_digest) = crate::diff::approval_texts(item);
     out.push_str(",\n    type_text: ");
-    text(out, &crate::diff::type_text(item));
+    text(out, &type_text);
     out.push_str(",\n    purpose_digest: ");
-    let digest = telemetry_types::consent::purpose_digest(item.purpose.as_deref());
-    text(out, &digest);
+    text(out, &purpose_digest);
     out.push_str(",\n};\n");
 }
 
@@ -229,7 +231,7 @@ pub(super) fn item_list_text(spec: &ValidSpec) -> Option<String> {
     out.push('\n');
     for item in &spec.items {
         out.push_str("    ");
-        out.extend(item.id.chars().map(|c| c.to_ascii_uppercase()));
+        push_const_name(&mut out, item);
         out.push_str(",\n");
     }
     out.push_str("];\n");
