@@ -102,18 +102,21 @@ pub fn write_rust(spec: &ValidSpec, origin: &str, out: &mut dyn Write) -> std::i
         })
         .collect();
     // Formatted on every core in output order, and written (on the calling thread, as `out`
-    // may not leave it) as soon as each piece and those before it are ready: memory holds a
-    // window of pieces, not the file. A small spec is one thread's work.
-    let total: usize = all.iter().map(|(_, _, p)| p.weight(&ctx)).sum();
-    let threads = crate::parallel::threads_for(total, PARALLEL_WEIGHT);
+    // may not leave it) as soon as each batch and those before it are ready: memory holds a
+    // window of batches, not the file. A small spec is one thread's work.
+    let weights: Vec<usize> = all.iter().map(|(_, _, p)| p.weight(&ctx)).collect();
+    let threads = crate::parallel::threads_for(weights.iter().sum(), PARALLEL_WEIGHT);
+    let batches = batches(&weights, BATCH_WEIGHT);
     let mut text = String::new();
     crate::parallel::ordered(
-        &all,
+        &batches,
         threads,
         WINDOW,
-        |&(section, index, piece)| {
+        |batch| {
             let mut text = String::new();
-            sections[section].render_piece(index, &piece.format(&ctx), &mut text);
+            for &(section, index, piece) in &all[batch.clone()] {
+                sections[section].render_piece(index, &piece.format(&ctx), &mut text);
+            }
             text
         },
         |piece| {
@@ -127,8 +130,30 @@ pub fn write_rust(spec: &ValidSpec, origin: &str, out: &mut dyn Write) -> std::i
 /// thread alone; formatting threads would cost more than they save.
 const PARALLEL_WEIGHT: usize = 2_000;
 
-/// How many pieces the formatting threads may run ahead of writing.
+/// How many batches the formatting threads may run ahead of writing.
 const WINDOW: usize = 64;
+
+/// Consecutive pieces are handed to the formatting threads in batches of at least this
+/// weight (see [`Piece::weight`]): a large spec has an object struct per ten items or so, and
+/// handing each over on its own woke a sleeping thread about three times per piece.
+const BATCH_WEIGHT: usize = 256;
+
+/// Consecutive ranges of pieces of at least `min` total weight each (the last may be lighter).
+fn batches(weights: &[usize], min: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut weight) = (0, 0);
+    for (i, w) in weights.iter().enumerate() {
+        weight += w;
+        if weight >= min {
+            out.push(start..i + 1);
+            (start, weight) = (i + 1, 0);
+        }
+    }
+    if start < weights.len() {
+        out.push(start..weights.len());
+    }
+    out
+}
 
 /// Item constants are formatted in batches: one piece per item would spend more time setting
 /// up the parser and printer than formatting.
@@ -437,6 +462,32 @@ fn constants(spec: &ValidSpec) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_cover_every_piece_in_order_and_are_as_small_as_they_may_be() {
+        for seed in 1..200u64 {
+            let mut rng = Rng(seed);
+            let weights: Vec<usize> = (0..rng.below(60))
+                .map(|_| rng.below(300) as usize)
+                .collect();
+            let min = 1 + rng.below(400) as usize;
+            let got = batches(&weights, min);
+            let flat: Vec<usize> = got.iter().flat_map(Clone::clone).collect();
+            assert_eq!(flat, (0..weights.len()).collect::<Vec<_>>(), "seed {seed}");
+            for (n, batch) in got.iter().enumerate() {
+                assert!(!batch.is_empty(), "seed {seed}");
+                let weight: usize = weights[batch.clone()].iter().sum();
+                let without_last = weight - weights[batch.end - 1];
+                assert!(
+                    without_last < min,
+                    "seed {seed}: batch {n} could end earlier"
+                );
+                if n + 1 < got.len() {
+                    assert!(weight >= min, "seed {seed}: batch {n} is too light");
+                }
+            }
+        }
+    }
 
     /// A small deterministic generator, so a failure names the seed that shows it.
     struct Rng(u64);
