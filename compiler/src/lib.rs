@@ -40,6 +40,7 @@ pub mod buildscript;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod fastmap;
+mod heap;
 mod parallel;
 
 /// The stages of [`check`] one by one, for the per-stage benchmarks: not part of the API.

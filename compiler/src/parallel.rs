@@ -1,7 +1,7 @@
 //! Spreading independent work over the cores, in one place. Parsing, validation and code
 //! generation each split large specs into parts that need nothing from each other; small specs
 //! (the real one has 13 items) run on the calling thread, where spawning would cost more than
-//! it saves.
+//! it saves. Each worker thread readies its heap first (see [`crate::heap`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -37,6 +37,7 @@ pub(crate) fn map<I: Sync, R: Send>(
                 let next = &next;
                 let f = &f;
                 scope.spawn(move || {
+                    crate::heap::prepare_thread();
                     let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
@@ -98,6 +99,7 @@ pub(crate) fn ordered<I: Sync, R: Send, E>(
             let done = done.clone();
             let (next, progress, f) = (&next, &progress, &f);
             scope.spawn(move || {
+                crate::heap::prepare_thread();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(input) = inputs.get(i) else { return };

@@ -71,6 +71,7 @@ impl<'a> Validator<'a> {
             let (file, wrong_kind) = (self.file, self.wrong_kind);
             std::thread::scope(|scope| {
                 let other = scope.spawn(|| {
+                    crate::heap::prepare_thread();
                     let mut diags = Vec::new();
                     let mut v = Validator {
                         file,
