@@ -3,10 +3,10 @@
 //! On Linux, Rust programs allocate through glibc, which gives every thread its own heap and
 //! grows it one page at a time, each step an `mprotect` call that takes the lock of the whole
 //! address space, the lock the other threads' page faults wait for: at 10,000 items that was
-//! about 700 calls per command. Buffers above glibc's mmap threshold (128 KiB at first) are
+//! about 700 calls per `rust` run. Buffers above glibc's mmap threshold (128 KiB at first) are
 //! mapped afresh and unmapped when freed, so their pages are faulted in again every time.
 //!
-//! Both are undone by freeing a block as soon as it is allocated, which touches none of its
+//! Both are eased by freeing a block as soon as it is allocated, which touches none of its
 //! pages. The first such block, larger than the threshold, is mapped and unmapped, and glibc
 //! then raises its mmap threshold to the block's size and its trim threshold to twice that
 //! (the "dynamic mmap threshold" of mallopt(3)): larger buffers come from the heaps and their
