@@ -8,6 +8,7 @@
 //! [`crate::example::example_json`], the same function the snapshot test locks. The rows of the
 //! item tables are rendered by [`rows`] when the template allows it.
 
+mod compile;
 mod rows;
 
 use std::io::Write;
@@ -185,7 +186,7 @@ impl Page<'_> {
 }
 
 fn compile(name: &str, source: &str) -> Result<Template, DocsError> {
-    Template::compile_with_name(source, name.to_owned()).map_err(|e| DocsError::Template {
+    compile::compile(source, name).map_err(|e| DocsError::Template {
         name: name.to_owned(),
         message: e.to_string(),
     })
