@@ -1,4 +1,4 @@
-//! Compiling a page template in time linear in its length.
+//! Compiling a page template without paying Handlebars' quadratic cost for its plain text.
 //!
 //! Handlebars records the line and column of every element of a template by counting from the
 //! template's first byte each time (pest's `Position::line_col`), so compiling takes time
@@ -20,7 +20,8 @@ const MIN_RUN: usize = 96;
 /// ours contains (a template that does is compiled as written).
 const MARK: char = '\u{E000}';
 
-/// `source` compiled as `Template::compile_with_name` compiles it, in linear time.
+/// `source` compiled as `Template::compile_with_name` compiles it; the quadratic cost is
+/// that of the template with its long runs of text shortened (the HTML page: 3.9 of 8.8 KB).
 pub(super) fn compile(source: &str, name: &str) -> Result<Template, TemplateError> {
     match shortened(source, name) {
         Some(template) => Ok(template),
@@ -50,8 +51,7 @@ struct Run<'s> {
 
 /// The template with the inner part of each long run of plain text replaced, and the runs.
 ///
-/// A run is text without `{`, `}` or `\`, so it holds no part of a Handlebars tag and no
-/// escape. Its inner part starts at the first character that is not white space after its
+/// A run is text without `{{` or `\` (see [`plain_runs`]). Its inner part starts at the first character that is not white space after its
 /// first line break and ends at the last such character before its last line break: what
 /// Handlebars trims around tags (white space next to a tag, a standalone tag's line) lies
 /// outside, and the lines before and after, where elements sit, are kept as written. The
@@ -92,32 +92,44 @@ fn shorten(source: &str) -> (String, Vec<Run<'_>>) {
     (short, runs)
 }
 
-/// The maximal stretches of `source` (byte ranges) without `{`, `}` or `\`.
+/// The maximal stretches of `source` (byte ranges) without `{{` or `\\`: no tag starts in
+/// them, and no escape. (A tag that started before one may end in it; then the stand-in ends
+/// up inside the tag, is not put back, and the template is compiled as written.)
 fn plain_runs(source: &str) -> Vec<(usize, usize)> {
+    let bytes = source.as_bytes();
     let mut runs = Vec::new();
     let mut start = 0;
-    for (at, b) in source.bytes().enumerate() {
-        if matches!(b, b'{' | b'}' | b'\\') {
-            if at > start {
-                runs.push((start, at));
-            }
-            start = at + 1;
+    let mut at = 0;
+    while at < bytes.len() {
+        let cut = match bytes[at] {
+            b'\\' => 1,
+            b'{' if bytes.get(at + 1) == Some(&b'{') => 2,
+            _ => 0,
+        };
+        if cut == 0 {
+            at += 1;
+            continue;
         }
+        if at > start {
+            runs.push((start, at));
+        }
+        at += cut;
+        start = at;
     }
-    if source.len() > start {
-        runs.push((start, source.len()));
+    if bytes.len() > start {
+        runs.push((start, bytes.len()));
     }
     runs
 }
 
-/// Puts the runs back into the raw text and comments of `template`, at any depth; `false` if
-/// a stand-in turned up in part. Each stand-in is in the text Handlebars compiled once, so
-/// one that is not put back (it ended up in a parameter) leaves its flag unset.
+/// Puts the runs back into the raw text of `template`, at any depth; `false` if a stand-in
+/// turned up in part. Each stand-in is in the text Handlebars compiled once, so one that is
+/// not put back leaves its flag unset: one that ended up in a parameter, or in a comment (a
+/// run that took in the end of a comment makes the comment longer).
 fn restore(template: &mut Template, runs: &[Run<'_>], restored: &mut [bool]) -> bool {
     template.elements.iter_mut().all(|element| match element {
-        TemplateElement::RawString(text) | TemplateElement::Comment(text) => {
-            put_back(text, runs, restored)
-        }
+        TemplateElement::RawString(text) => put_back(text, runs, restored),
+        TemplateElement::Comment(_) => true,
         TemplateElement::HtmlExpression(h)
         | TemplateElement::Expression(h)
         | TemplateElement::HelperBlock(h) => [&mut h.template, &mut h.inverse]
@@ -190,7 +202,18 @@ mod tests {
     /// long runs), tags with and without white-space control, and blocks nested in blocks.
     fn template(rng: &mut Rng, depth: usize, out: &mut String) {
         let long = "A long line of plain prose, with punctuation: commas, dots and colons.";
-        let text: &[&str] = &[long, long, "\n", "\n", "\r\n", "  ", "\t", "\u{e9}t\u{e9}"];
+        let text: &[&str] = &[
+            long,
+            long,
+            "\n",
+            "\n",
+            "\r\n",
+            "  ",
+            "\t",
+            "\u{e9}t\u{e9}",
+            "  main { margin: 0 auto; }",
+            "}",
+        ];
         let tags: &[&str] = &[
             "{{x}}",
             "{{{x}}}",
@@ -237,7 +260,7 @@ mod tests {
             same_as_handlebars(&source);
             short += usize::from(shortened(&source, "t").is_some());
         }
-        assert!(short > 100, "only {short} of the templates were shortened");
+        assert!(short > 60, "only {short} of the templates were shortened");
     }
 
     #[test]
