@@ -44,9 +44,10 @@ fn push_const_name(out: &mut String, item: &Item) {
     out.extend(item.id.chars().map(|c| c.to_ascii_uppercase()));
 }
 
-/// `pub const NAME: ItemInfo = ItemInfo { ... };`, written as formatted text directly: the
-/// item table is most of the generated code at scale, and all of it is literals, so building
-/// and printing a syntax tree for it would be where most of the time goes.
+/// `pub const NAME: ItemInfo = ItemInfo { ... };`, written as formatted text directly and
+/// indented for the `items` module it goes into: the item table is most of the generated code
+/// at scale, and all of it is literals, so building and printing a syntax tree for it (or
+/// indenting it line by line afterwards) would be where most of the time goes.
 pub(super) fn item_const(item: &Item, out: &mut String) {
     let text = |out: &mut String, s: &str| push_literal(out, s);
     let cow = |out: &mut String, s: &str| {
@@ -67,24 +68,24 @@ pub(super) fn item_const(item: &Item, out: &mut String) {
     let scalar = |out: &mut String, s: Scalar| {
         let _ = write!(out, "Scalar::{s:?}");
     };
-    out.push_str("pub const ");
+    out.push_str("    pub const ");
     push_const_name(out, item);
-    out.push_str(": ItemInfo = ItemInfo {\n    id: ");
+    out.push_str(": ItemInfo = ItemInfo {\n        id: ");
     text(out, &item.id);
-    out.push_str(",\n    path: ");
+    out.push_str(",\n        path: ");
     text(out, &item.path_string());
-    out.push_str(",\n    label: ");
+    out.push_str(",\n        label: ");
     text(out, &item.label);
-    out.push_str(",\n    category: ");
+    out.push_str(",\n        category: ");
     text(out, &item.category);
-    out.push_str(",\n    sensitivity: ");
+    out.push_str(",\n        sensitivity: ");
     match item.sensitivity {
         Some(s) => {
             let _ = write!(out, "Some(Sensitivity::{s:?})");
         }
         None => out.push_str("None"),
     }
-    out.push_str(",\n    value_type: ");
+    out.push_str(",\n        value_type: ");
     match (&item.value_type.shape, &item.value_type.leaf) {
         (Shape::One, Leaf::Scalar(s)) => {
             out.push_str("ValueType::one(");
@@ -142,7 +143,7 @@ pub(super) fn item_const(item: &Item, out: &mut String) {
             out.push_str(" }");
         }
     }
-    out.push_str(",\n    rules: ");
+    out.push_str(",\n        rules: ");
     let r = &item.rules;
     if *r == crate::types::Rules::DEFAULT {
         out.push_str("Rules::DEFAULT");
@@ -174,23 +175,23 @@ pub(super) fn item_const(item: &Item, out: &mut String) {
             r.max_length, r.max_items
         );
     }
-    out.push_str(",\n    if_unavailable: ");
+    out.push_str(",\n        if_unavailable: ");
     out.push_str(unavailable_text(item.if_unavailable));
-    out.push_str(",\n    source: ");
+    out.push_str(",\n        source: ");
     let mut source = String::with_capacity(item.source.len() + item.source_field.len() + 1);
     source.push_str(&item.source);
     source.push('.');
     source.push_str(&item.source_field);
     text(out, &source);
-    out.push_str(",\n    since: ");
+    out.push_str(",\n        since: ");
     text(out, &item.since);
     // The record an approval keeps, computed where `telemetry-spec diff` computes it.
     let (type_text, purpose_digest) = crate::diff::approval_texts(item);
-    out.push_str(",\n    type_text: ");
+    out.push_str(",\n        type_text: ");
     text(out, &type_text);
-    out.push_str(",\n    purpose_digest: ");
+    out.push_str(",\n        purpose_digest: ");
     text(out, &purpose_digest);
-    out.push_str(",\n};\n");
+    out.push_str(",\n    };\n");
 }
 
 /// `s` as a Rust string literal, as `{s:?}` writes it; most texts need no escape at all.

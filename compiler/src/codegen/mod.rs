@@ -115,7 +115,8 @@ pub fn write_rust(spec: &ValidSpec, origin: &str, out: &mut dyn Write) -> std::i
         |batch| {
             let mut text = String::new();
             for &(section, index, piece) in &all[batch.clone()] {
-                sections[section].render_piece(index, &piece.format(&ctx), &mut text);
+                let formatted = piece.format(&ctx);
+                sections[section].render_piece(index, &formatted, piece.indented(), &mut text);
             }
             text
         },
@@ -231,6 +232,11 @@ impl Piece {
         }
     }
 
+    /// Whether [`Piece::format`] writes the piece indented for its module already.
+    fn indented(self) -> bool {
+        matches!(self, Piece::ItemConsts(..))
+    }
+
     /// Roughly how much code the piece generates, to schedule big pieces first.
     fn weight(self, ctx: &Context<'_>) -> usize {
         match self {
@@ -291,7 +297,7 @@ impl Section {
     /// Writes piece `index` of the section, formatted, with what comes before it (the blank
     /// line and module header before the first piece, a blank line between pieces) and after
     /// it (the end of the module after the last).
-    fn render_piece(&self, index: usize, formatted: &str, out: &mut String) {
+    fn render_piece(&self, index: usize, formatted: &str, indented: bool, out: &mut String) {
         if index == 0 {
             out.push('\n');
             if let Some((name, doc)) = self.module {
@@ -309,6 +315,13 @@ impl Section {
         }
         if self.module.is_none() {
             out.push_str(formatted);
+            return;
+        }
+        if indented {
+            out.push_str(formatted);
+            if index + 1 == self.pieces.len() {
+                out.push_str("}\n");
+            }
             return;
         }
         // Formatted pieces hold no multi-line literals (quote escapes line breaks), so
