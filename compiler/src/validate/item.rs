@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::{Entry, ItemContext, ItemStatus, Validator, types::Typed};
+use super::{ItemContext, ItemLists, ItemStatus, Validator, types::Typed};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
     Expiry, Item, ItemSpans, Name, RawItem, RemovedItem, SString, Sensitivity, Spanned, Status,
@@ -168,16 +168,16 @@ pub(super) struct Parts<'s, 't> {
     pub allow: Vec<Code>,
 }
 
-/// The checked item, still sent or kept only for the page's history; `None` if a part is
-/// missing (its diagnostic was reported where it was checked).
-pub(super) fn assemble(p: Parts<'_, '_>) -> Option<Entry> {
+/// The checked item, pushed into its list (see [`ItemLists`]); nothing if a part is missing (its
+/// diagnostic was reported where it was checked).
+pub(super) fn assemble(p: Parts<'_, '_>, (items, removed): ItemLists<'_>) -> Option<()> {
     let (id, category, label, description) = (p.id?, p.category?, p.label?, p.description?);
     let (path, since, owner) = (p.path?, p.since?, p.owner?);
     let at = &p.raw.span;
     if p.status == Some(ItemStatus::Removed) {
         // A removed item keeps what a reviewer needs to see; its value is no longer generated.
         let _ = (p.typed?, p.source?);
-        return Some(Entry::Removed(RemovedItem {
+        removed.push(RemovedItem {
             id: Name::from(&*id.value),
             category: Name::from(&*category.value),
             label: Name::from(&*label.value),
@@ -189,11 +189,12 @@ pub(super) fn assemble(p: Parts<'_, '_>) -> Option<Entry> {
             review: p.review,
             since: Name::from(&*since.value),
             removed_in: p.removed_in.map(Name::from).unwrap_or_default(),
-        }));
+        });
+        return Some(());
     }
     let typed = p.typed?;
     let (source, source_field) = p.source?;
-    Some(Entry::Active(Item {
+    items.push(Item {
         id: Name::from(&*id.value),
         category: Name::from(&*category.value),
         label: Name::from(&*label.value),
@@ -226,5 +227,6 @@ pub(super) fn assemble(p: Parts<'_, '_>) -> Option<Entry> {
             description: (&description.span).into(),
             expires: p.raw.expires.as_ref().map_or(at, |e| &e.span).into(),
         },
-    }))
+    });
+    Some(())
 }

@@ -12,7 +12,7 @@ use crate::types::{LeafKind, Scalar, ShapeKind};
 
 use super::paths::PathTree;
 use super::{
-    CheckedChunk, Claim, Entry, ItemChecks, ItemContext, ItemName, ItemStatus, Validator, item,
+    CheckedChunk, Claim, ItemChecks, ItemContext, ItemLists, ItemName, ItemStatus, Validator, item,
 };
 
 /// Below this many items, items are checked on one thread: spawning costs more than it saves.
@@ -149,11 +149,14 @@ impl<'a> Validator<'a> {
     }
 
     /// The rules of one item on its own; the rules across items are in [`Validator::items`].
+    /// The rules of one item; the checked item, if it is valid, goes into `into` (the items
+    /// still sent and the removed ones).
     pub(super) fn item(
         &mut self,
         raw: &RawItem,
         ctx: &ItemContext<'_>,
-    ) -> (Option<Entry>, ItemChecks) {
+        into: ItemLists<'_>,
+    ) -> ItemChecks {
         // Formatted only when a diagnostic needs it: most items have none.
         let what = ItemName(raw.id.as_ref().map(|id| &*id.value));
         let what = &what as &dyn fmt::Display;
@@ -222,8 +225,10 @@ impl<'a> Validator<'a> {
             status,
             allow,
         };
-        let entry = if ok { item::assemble(parts) } else { None };
-        (entry, checks)
+        if ok {
+            item::assemble(parts, into);
+        }
+        checks
     }
 }
 
@@ -256,12 +261,7 @@ pub(super) fn check_chunk<'t>(
         diags: &mut part.diags,
     };
     for raw in chunk {
-        let (entry, checks) = v.item(raw, ctx);
-        match entry {
-            Some(Entry::Active(item)) => part.items.push(item),
-            Some(Entry::Removed(item)) => part.removed.push(item),
-            None => {}
-        }
+        let checks = v.item(raw, ctx, (&mut part.items, &mut part.removed));
         part.claims.push(Claim {
             span: raw.span.clone(),
             id: raw.id.clone(),
