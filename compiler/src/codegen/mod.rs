@@ -374,6 +374,16 @@ fn source_struct(source: &str) -> Ident {
     ident(&source_struct_name(source))
 }
 
+/// Whether `key` is `field` with every `_` written `-` (what `rename_all = "kebab-case"`
+/// makes of a field name).
+fn kebab_of(field: &str, key: &str) -> bool {
+    field.len() == key.len()
+        && field
+            .bytes()
+            .zip(key.bytes())
+            .all(|(f, k)| if f == b'_' { k == b'-' } else { f == k })
+}
+
 /// `#[serde(rename = "...")]` where the JSON key differs from the Rust field name.
 /// The serde naming of one struct's fields: `rename_all = "kebab-case"` when that names more
 /// fields right than plain field names do, and a `rename` for each field neither covers.
@@ -385,16 +395,12 @@ impl Renames {
     fn for_keys<'a>(keys: impl Iterator<Item = &'a str>) -> Self {
         // How many keys each rule names right: the field name as it is, or with `-` for `_`.
         let (mut plain, mut kebab) = (0usize, 0usize);
+        let mut field = String::new();
         for key in keys {
-            let field = naming::field_name(key);
+            field.clear();
+            naming::push_field_name(&mut field, key);
             plain += usize::from(field == key);
-            kebab += usize::from(
-                field.len() == key.len()
-                    && field
-                        .bytes()
-                        .zip(key.bytes())
-                        .all(|(f, k)| if f == b'_' { k == b'-' } else { f == k }),
-            );
+            kebab += usize::from(kebab_of(&field, key));
         }
         Self {
             kebab: kebab > plain,
@@ -412,12 +418,12 @@ impl Renames {
     /// [`Renames::field`] as text: the field name and its rename attribute, if it needs one.
     fn field_text(&self, key: &str) -> (String, Option<String>) {
         let name = naming::field_name(key);
-        let serialized = if self.kebab {
-            name.replace('_', "-")
+        let named_right = if self.kebab {
+            kebab_of(&name, key)
         } else {
-            name.clone()
+            name == key
         };
-        let rename = (serialized != key).then(|| format!("#[serde(rename = {key:?})]"));
+        let rename = (!named_right).then(|| format!("#[serde(rename = {key:?})]"));
         (name, rename)
     }
 
