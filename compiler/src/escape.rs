@@ -91,17 +91,51 @@ const fn specials(bytes: &[u8]) -> [bool; 256] {
 /// texts need no escaping at all, and copying them whole is many times faster than char by char.
 /// Every special byte is ASCII, so the cut is always at a character boundary.
 fn plain_prefix<'t>(out: &mut String, text: &'t str, special: &[bool; 256]) -> &'t str {
-    let cut = text
-        .bytes()
-        .position(|b| special[usize::from(b)])
-        .unwrap_or(text.len());
+    let cut = first_special(text.as_bytes(), special);
     out.push_str(&text[..cut]);
     &text[cut..]
+}
+
+/// Where the first byte `special` picks is in `bytes` (its length if none is): eight bytes
+/// at a time, one branch per eight instead of one per byte (the pages escape megabytes).
+fn first_special(bytes: &[u8], special: &[bool; 256]) -> usize {
+    let mut plain = 0;
+    for chunk in bytes.chunks_exact(8) {
+        if chunk
+            .iter()
+            .fold(false, |any, &b| any | special[usize::from(b)])
+        {
+            break;
+        }
+        plain += 8;
+    }
+    bytes[plain..]
+        .iter()
+        .position(|&b| special[usize::from(b)])
+        .map_or(bytes.len(), |at| plain + at)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_special_byte_is_found_in_every_place() {
+        const SPECIAL: [bool; 256] = specials(b"<&\n");
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut bytes = vec![b'a'; len];
+                if at < len {
+                    bytes[at] = [b'<', b'&', b'\n'][at % 3];
+                }
+                assert_eq!(
+                    first_special(&bytes, &SPECIAL),
+                    at,
+                    "{len} bytes, special at {at}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn the_plain_prefix_is_copied_and_the_rest_escaped() {
