@@ -77,7 +77,7 @@ pub fn escape_html_into(out: &mut String, text: &str) {
 
 /// A table of the bytes in `bytes`: one load per byte of text instead of a comparison per
 /// special byte.
-const fn specials(bytes: &[u8]) -> [bool; 256] {
+pub(crate) const fn specials(bytes: &[u8]) -> [bool; 256] {
     let mut table = [false; 256];
     let mut i = 0;
     while i < bytes.len() {
@@ -98,7 +98,7 @@ fn plain_prefix<'t>(out: &mut String, text: &'t str, special: &[bool; 256]) -> &
 
 /// Where the first byte `special` picks is in `bytes` (its length if none is): eight bytes
 /// at a time, one branch per eight instead of one per byte (the pages escape megabytes).
-fn first_special(bytes: &[u8], special: &[bool; 256]) -> usize {
+pub(crate) fn first_special(bytes: &[u8], special: &[bool; 256]) -> usize {
     let mut plain = 0;
     for chunk in bytes.chunks_exact(8) {
         if chunk

@@ -262,7 +262,12 @@ impl Pretty<'_> {
 
     /// A JSON string, escaped as `serde_json` escapes it.
     fn string(&mut self, text: &str) {
-        if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        /// What JSON escapes: control characters, `"` and `\`.
+        const SPECIAL: [bool; 256] = crate::escape::specials(&[
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+            24, 25, 26, 27, 28, 29, 30, 31, b'"', b'\\',
+        ]);
+        if crate::escape::first_special(text.as_bytes(), &SPECIAL) < text.len() {
             // Writing into a vector cannot fail.
             let _ = serde_json::to_writer(&mut self.buf, text);
         } else {
