@@ -196,9 +196,17 @@ pub(super) fn item_const(item: &Item, out: &mut String) {
 
 /// `s` as a Rust string literal, as `{s:?}` writes it; most texts need no escape at all.
 fn push_literal(out: &mut String, s: &str) {
-    if s.bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-    {
+    /// What `{:?}` escapes or might: all but printable ASCII, and `"` and `\`.
+    const SPECIAL: [bool; 256] = {
+        let mut table = [true; 256];
+        let mut b = b' ';
+        while b <= b'~' {
+            table[b as usize] = b == b'"' || b == b'\\';
+            b += 1;
+        }
+        table
+    };
+    if crate::escape::first_special(s.as_bytes(), &SPECIAL) == s.len() {
         out.push('"');
         out.push_str(s);
         out.push('"');
@@ -244,5 +252,28 @@ pub(super) fn item_list(spec: &ValidSpec) -> TokenStream {
     quote! {
         /// Every item, in spec order.
         pub const ITEMS: &[ItemInfo] = &[#(#consts),*];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_literal_is_written_as_debug_formatting_writes_it() {
+        let texts = [
+            "",
+            "plain text of some length, past eight bytes",
+            "a \"quoted\" word",
+            "back\\slash",
+            "line\nbreak",
+            "tab\there",
+            "\u{7f} delete",
+            "caf\u{e9} and \u{1f600}",
+            "\u{0}",
+        ];
+        for text in texts {
+            let mut out = String::new();
+            super::push_literal(&mut out, text);
+            assert_eq!(out, format!("{text:?}"));
+        }
     }
 }
