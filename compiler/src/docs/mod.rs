@@ -73,12 +73,17 @@ pub fn render(spec: &ValidSpec, templates: &Templates) -> Result<Disclosure, Doc
 pub struct Pages<'a> {
     markdown: Page<'a>,
     html: Page<'a>,
+    /// The data a page sees whose item rows are rendered natively (without the items), and
+    /// the data with the items; each built only if a page needs it, and shared by both.
+    light: Context,
+    with_items: Context,
 }
 
 struct Page<'a> {
     name: &'static str,
     registry: Handlebars<'a>,
-    context: Context,
+    /// Whether the page's item rows are rendered natively (it sees the light data).
+    native: bool,
 }
 
 /// The templates and prose, compiled: everything of the pages that does not depend on the spec,
@@ -127,20 +132,15 @@ impl<'a> Pages<'a> {
         // context without them.
         let needs_items = markdown_rows.is_none() || html_rows.is_none();
         let needs_light = markdown_rows.is_some() || html_rows.is_some();
-        let mut with_items = needs_items.then(|| context_value(spec, prose.clone(), true));
-        let mut light = needs_light.then(|| context_value(spec, prose, false));
-        // The Markdown page gets a copy, the HTML page the value itself.
-        let mut context = |native: bool, last: bool| {
-            let value = if native { &mut light } else { &mut with_items };
-            let value = if last { value.take() } else { value.clone() };
-            Context::from(value.unwrap_or(Value::Null))
-        };
-        let markdown_context = context(markdown_rows.is_some(), false);
-        let html_context = context(html_rows.is_some(), true);
+        let with_items = needs_items.then(|| context_value(spec, prose.clone(), true));
+        let light = needs_light.then(|| context_value(spec, prose, false));
+        let context = |value: Option<Value>| Context::from(value.unwrap_or(Value::Null));
         Self {
+            light: context(light),
+            with_items: context(with_items),
             markdown: Page {
                 name: "telemetry.md",
-                context: markdown_context,
+                native: markdown_rows.is_some(),
                 registry: registry(
                     Kind::Markdown,
                     "telemetry.md",
@@ -151,7 +151,7 @@ impl<'a> Pages<'a> {
             },
             html: Page {
                 name: "telemetry.html",
-                context: html_context,
+                native: html_rows.is_some(),
                 registry: registry(Kind::Html, "telemetry.html", html, html_rows, spec),
             },
         }
@@ -159,26 +159,29 @@ impl<'a> Pages<'a> {
 
     /// Writes the Markdown page to `out`.
     pub fn write_markdown(&self, out: &mut dyn Write) -> Result<(), DocsError> {
-        self.markdown.write(out)
+        self.write(&self.markdown, out)
     }
 
     /// Writes the HTML page to `out`.
     pub fn write_html(&self, out: &mut dyn Write) -> Result<(), DocsError> {
-        self.html.write(out)
+        self.write(&self.html, out)
     }
-}
 
-impl Page<'_> {
-    fn write(&self, out: &mut dyn Write) -> Result<(), DocsError> {
-        self.registry
-            .render_with_context_to_write(self.name, &self.context, &mut *out)
+    fn write(&self, page: &Page<'_>, out: &mut dyn Write) -> Result<(), DocsError> {
+        let context = if page.native {
+            &self.light
+        } else {
+            &self.with_items
+        };
+        page.registry
+            .render_with_context_to_write(page.name, context, &mut *out)
             .map_err(|e| match e.reason() {
                 handlebars::RenderErrorReason::IOError(io) => DocsError::Write {
-                    name: self.name.to_owned(),
+                    name: page.name.to_owned(),
                     source: std::io::Error::new(io.kind(), io.to_string()),
                 },
                 _ => DocsError::Render {
-                    name: self.name.to_owned(),
+                    name: page.name.to_owned(),
                     message: e.to_string(),
                 },
             })
