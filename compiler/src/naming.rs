@@ -131,11 +131,13 @@ fn push_snake_case(out: &mut String, segment: &str) {
         after_separator = separator;
     }
     if plain && !after_separator {
-        out.extend(
-            bytes
-                .iter()
-                .map(|&b| if b == b'-' { '_' } else { char::from(b) }),
-        );
+        // Copied between the dashes, not char by char: every field name comes through here.
+        for (i, part) in segment.split('-').enumerate() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push_str(part);
+        }
         return;
     }
     let start = out.len();
