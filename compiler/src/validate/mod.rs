@@ -215,7 +215,9 @@ impl Validator<'_> {
         ok: &mut bool,
     ) -> Option<&'s SString<'t>> {
         let value = value.as_ref()?;
-        if value.value.trim().is_empty() {
+        // Blank, as `trim().is_empty()` would say, but decided at the first character that is
+        // not white space instead of trimming from both ends: every text of every item.
+        if value.value.chars().all(char::is_whitespace) {
             self.push(Diagnostic::new(
                 Code::EmptyText,
                 value.span.clone(),
