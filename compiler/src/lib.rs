@@ -94,8 +94,8 @@ pub use diagnostic::{Code, Diagnostic, Severity};
 pub use docs::{CompiledTemplates, Disclosure, DocsError, Pages, Templates, render as render_docs};
 pub use example::{example_json, example_payload};
 pub use model::{
-    Category, Expiry, Item, ItemSpans, Object, Product, RemovedItem, ShortSpan, Source, Status,
-    ValidSpec,
+    Category, Expiry, Item, ItemRules, ItemSpans, Object, Product, RemovedItem, ShortSpan, Source,
+    Status, ValidSpec,
 };
 pub use schema::{schema, schema_json, write_schema};
 pub use source::SourceFile;

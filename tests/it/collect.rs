@@ -141,7 +141,7 @@ fn item_table_follows_the_spec() {
         assert_eq!(info.source, item.source_ref());
         // The table is typed: the very types, rules and failure rule the compiler validated.
         assert_eq!(info.value_type, item.value_type);
-        assert_eq!(info.rules, item.rules);
+        assert_eq!(info.rules, *item.rules);
         assert_eq!(info.if_unavailable, item.if_unavailable);
         assert_eq!(info.sensitivity, item.sensitivity);
     }

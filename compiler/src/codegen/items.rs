@@ -144,7 +144,7 @@ pub(super) fn item_const(item: &Item, out: &mut String) {
         }
     }
     out.push_str(",\n        rules: ");
-    let r = &item.rules;
+    let r: &crate::types::Rules = &item.rules;
     if *r == crate::types::Rules::DEFAULT {
         out.push_str("Rules::DEFAULT");
     } else {

@@ -202,7 +202,7 @@ pub(super) fn assemble(p: Parts<'_, '_>, (items, removed): ItemLists<'_>) -> Opt
         purpose: p.purpose.map(|p| p.value.to_string()),
         path,
         value_type: typed.value_type,
-        rules: typed.rules,
+        rules: typed.rules.into(),
         if_unavailable: typed.if_unavailable,
         fallback: typed.fallback.map(Box::new),
         example: typed.example,
