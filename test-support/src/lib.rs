@@ -1,6 +1,7 @@
 //! What the integration tests of both packages share: the workspace's paths, the real spec
 //! validated, the settings that keep every snapshot in the top-level `snapshots/`, and a
-//! builder for the runtime's configuration file, and temporary directories. A dev-dependency only; it knows the runtime
+//! builder for the runtime's configuration file, temporary directories, and a small random
+//! generator for tests over generated inputs. A dev-dependency only; it knows the runtime
 //! by its file format, never by its types, so it does not depend on the runtime.
 
 pub mod config;
@@ -81,6 +82,20 @@ macro_rules! snapshot {
             $crate::insta::assert_snapshot!($name, $value);
         })
     };
+}
+
+/// A small deterministic random generator (xorshift) for tests that try many generated
+/// inputs: the same seed gives the same inputs, so a failure can be found again.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A number below `n` (0 for an `n` of 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
 }
 
 #[cfg(test)]

@@ -481,15 +481,14 @@ fn constants(spec: &ValidSpec) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use test_support::Rng;
 
     #[test]
     fn batches_cover_every_piece_in_order_and_are_as_small_as_they_may_be() {
         for seed in 1..200u64 {
             let mut rng = Rng(seed);
-            let weights: Vec<usize> = (0..rng.below(60))
-                .map(|_| rng.below(300) as usize)
-                .collect();
-            let min = 1 + rng.below(400) as usize;
+            let weights: Vec<usize> = (0..rng.below(60)).map(|_| rng.below(300)).collect();
+            let min = 1 + rng.below(400);
             let got = batches(&weights, min);
             let flat: Vec<usize> = got.iter().flat_map(Clone::clone).collect();
             assert_eq!(flat, (0..weights.len()).collect::<Vec<_>>(), "seed {seed}");
@@ -508,30 +507,19 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator, so a failure names the seed that shows it.
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % n.max(1)
-        }
-
-        fn name(&mut self, max: u64) -> String {
-            let len = 1 + self.below(max);
-            (0..len)
-                .map(|i| {
-                    let c = (b'a' + self.below(26) as u8) as char;
-                    if i % 2 == 1 && i + 1 < len && self.below(3) == 0 {
-                        '_'
-                    } else {
-                        c
-                    }
-                })
-                .collect()
-        }
+    /// A name of 1 to `max` lowercase letters, some joined by `_`.
+    fn name(rng: &mut Rng, max: usize) -> String {
+        let len = 1 + rng.below(max);
+        (0..len)
+            .map(|i| {
+                let c = (b'a' + rng.below(26) as u8) as char;
+                if i % 2 == 1 && i + 1 < len && rng.below(3) == 0 {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect()
     }
 
     /// A valid spec of string items under random paths: short and long names, shallow and
@@ -544,7 +532,7 @@ mod tests {
         let short = rng.below(2) == 0;
         let source_name = if short { 2 } else { 12 };
         let sources: Vec<String> = (0..1 + rng.below(3))
-            .map(|i| format!("s{i}{}", rng.name(source_name)))
+            .map(|i| format!("s{i}{}", name(&mut rng, source_name)))
             .collect();
         for s in &sources {
             text.push_str(&format!("[[source]]\nid = \"{s}\"\ndescription = \"D.\"\n"));
@@ -553,16 +541,16 @@ mod tests {
         let depth_max = 1 + rng.below(6);
         let mut prefixes: Vec<Vec<String>> = vec![Vec::new()];
         for i in 0..1 + rng.below(25) {
-            let base = prefixes[rng.below(prefixes.len() as u64) as usize].clone();
+            let base = prefixes[rng.below(prefixes.len())].clone();
             let mut path = base;
-            while (path.len() as u64) < depth_max && rng.below(3) > 0 {
-                path.push(format!("o{}", rng.name(width)));
+            while path.len() < depth_max && rng.below(3) > 0 {
+                path.push(format!("o{}", name(&mut rng, width)));
                 prefixes.push(path.clone());
             }
-            path.push(format!("k{i}{}", rng.name(width)));
-            let source = &sources[rng.below(sources.len() as u64) as usize];
-            let field = format!("f{i}{}", rng.name(width * 2));
-            let id = format!("i{i}{}", rng.name(width));
+            path.push(format!("k{i}{}", name(&mut rng, width)));
+            let source = &sources[rng.below(sources.len())];
+            let field = format!("f{i}{}", name(&mut rng, width * 2));
+            let id = format!("i{i}{}", name(&mut rng, width));
             text.push_str(&format!(
                 "[[item]]\nid = \"{id}\"\ncategory = \"c\"\nlabel = \"L\"\ndescription = \"D.\"\npurpose = \"P.\"\npath = \"{}\"\ntype = \"string\"\nexample = \"x\"\nsource = \"{source}.{field}\"\nsensitivity = \"technical\"\nsince = \"1.0.0\"\nowner = \"O\"\nexpires = \"never\"\n",
                 path.join(".")

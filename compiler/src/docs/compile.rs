@@ -164,6 +164,7 @@ fn put_back(text: &mut String, runs: &[Run<'_>], restored: &mut [bool]) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use test_support::Rng;
 
     /// The template as Handlebars compiles it from the text as written.
     fn plain(source: &str) -> Result<Template, String> {
@@ -183,18 +184,6 @@ mod tests {
             same_as_handlebars(&source);
             assert!(shortened(&source, name).is_some(), "{name}: not shortened");
             assert!(shorten(&source).0.len() < source.len(), "{name}");
-        }
-    }
-
-    /// Random generator state, so a failing template can be found again from the seed.
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
         }
     }
 

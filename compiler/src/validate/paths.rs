@@ -567,13 +567,8 @@ mod tests {
     fn paths_that_share_objects_with_the_last_one_are_checked_exactly_as_from_the_root() {
         // Segments that clash as Rust names, and standard names, in every order and depth.
         const SEGMENTS: [&str; 7] = ["a", "b", "a-b", "aB", "a_b", "string", "c"];
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = test_support::Rng(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| rng.below(n);
         let mut found = 0;
         for _ in 0..3000 {
             let paths: Vec<String> = (0..6)
