@@ -51,12 +51,12 @@ struct Run<'s> {
 
 /// The template with the inner part of each long run of plain text replaced, and the runs.
 ///
-/// A run is text without `{{` or `\` (see [`plain_runs`]). Its inner part starts at the first character that is not white space after its
-/// first line break and ends at the last such character before its last line break: what
-/// Handlebars trims around tags (white space next to a tag, a standalone tag's line) lies
-/// outside, and the lines before and after, where elements sit, are kept as written. The
-/// stand-in is a marker followed by as many line breaks as the inner part has, so every line
-/// keeps its number.
+/// A run is text without `{{` or `\` (see [`plain_runs`]). Its inner part starts at the first
+/// character that is not white space after its first line break and ends at the last such
+/// character before its last line break: what Handlebars trims around tags (white space next
+/// to a tag, a standalone tag's line) lies outside, and the lines before and after, where
+/// elements sit, are kept as written. The stand-in is a marker followed by as many line breaks
+/// as the inner part has, so every line keeps its number.
 fn shorten(source: &str) -> (String, Vec<Run<'_>>) {
     let mut runs = Vec::new();
     if source.contains(MARK) {
@@ -92,7 +92,7 @@ fn shorten(source: &str) -> (String, Vec<Run<'_>>) {
     (short, runs)
 }
 
-/// The maximal stretches of `source` (byte ranges) without `{{` or `\\`: no tag starts in
+/// The maximal stretches of `source` (byte ranges) without `{{` or `\`: no tag starts in
 /// them, and no escape. (A tag that started before one may end in it; then the stand-in ends
 /// up inside the tag, is not put back, and the template is compiled as written.)
 fn plain_runs(source: &str) -> Vec<(usize, usize)> {
